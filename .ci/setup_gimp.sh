@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Build (once) and cache a Debian 13 "trixie" chroot with GIMP 3, used by tests/gimp/.
+#
+# Idempotent: a chroot that finished building carries a marker file and is reused as is; a
+# half-built one (no marker, e.g. an interrupted run) is unmounted, deleted and rebuilt.
+# Needs root, debootstrap (installed with apt-get when missing) and network to the Debian mirror.
+#
+#   .ci/setup_gimp.sh            build or reuse; prints the chroot path on the last line
+#   STYLE_TRANSFER_GIMP_ROOT=... override the location (default below)
+#   STYLE_TRANSFER_GIMP_REBUILD=1 force a rebuild
+set -euo pipefail
+
+ROOT="${STYLE_TRANSFER_GIMP_ROOT:-/var/cache/style-transfer-ci/gimp-trixie}"
+MARKER="$ROOT/.style-transfer-ready"
+# Bump when the package list changes so cached chroots from older CI runs get rebuilt.
+RECIPE="v1 gimp python3-gi gir1.2-gimp-3.0 python3-numpy python3-pip ca-certificates"
+PACKAGES=(gimp python3-gi gir1.2-gimp-3.0 python3-numpy python3-pip ca-certificates)
+
+t0=$(date +%s)
+say() { echo "[setup_gimp $(( $(date +%s) - t0 ))s] $*"; }
+
+# The mirror this machine already uses: the first uncommented URIs line (the snapshot URL on
+# the commented line is frozen in the past and has no trixie).
+mirror() {
+    local src=/etc/apt/sources.list.d/debian.sources m=""
+    if [[ -r $src ]]; then
+        m=$(awk '/^[[:space:]]*URIs:/ {print $2; exit}' "$src")
+    fi
+    if [[ -z $m && -r /etc/apt/sources.list ]]; then
+        m=$(awk '/^[[:space:]]*deb[[:space:]]/ {print $2; exit}' /etc/apt/sources.list)
+    fi
+    echo "${m:-http://deb.debian.org/debian}"
+}
+
+# Unmount everything below a directory, deepest first, so `rm -rf` can never reach the host's
+# /proc or a bind-mounted repository.
+unmount_below() {
+    local dir
+    dir=$(realpath -m "$1")
+    awk -v d="$dir" '$2 == d || index($2, d "/") == 1 {print $2}' /proc/self/mounts \
+        | sort -r | while read -r mnt; do
+            say "unmounting $mnt"
+            umount "$mnt" 2>/dev/null || umount -l "$mnt"
+        done
+}
+
+if [[ -f $MARKER && "$(cat "$MARKER")" == "$RECIPE" && -z "${STYLE_TRANSFER_GIMP_REBUILD:-}" ]]; then
+    say "cached chroot is complete: $ROOT ($(cat "$ROOT/.gimp-version" 2>/dev/null || echo '?'))"
+    echo "$ROOT"
+    exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "setup_gimp.sh: needs root (debootstrap, chroot, mount)" >&2
+    exit 1
+fi
+command -v debootstrap >/dev/null || {
+    say "installing debootstrap on the host"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+}
+
+MIRROR=$(mirror)
+BUILD="$ROOT.partial"
+say "building a fresh chroot in $BUILD from $MIRROR (takes a few minutes)"
+unmount_below "$BUILD"
+unmount_below "$ROOT"
+rm -rf --one-file-system "$BUILD" "$ROOT"
+mkdir -p "$(dirname "$ROOT")"
+trap 'unmount_below "$BUILD"' EXIT
+
+say "debootstrap --variant=minbase trixie"
+debootstrap --variant=minbase trixie "$BUILD" "$MIRROR" > "$BUILD.debootstrap.log" 2>&1 || {
+    tail -30 "$BUILD.debootstrap.log" >&2
+    exit 1
+}
+rm -f "$BUILD.debootstrap.log"
+cp /etc/resolv.conf "$BUILD/etc/resolv.conf"
+echo "deb $MIRROR trixie main" > "$BUILD/etc/apt/sources.list"
+mountpoint -q "$BUILD/proc" || mount -t proc proc "$BUILD/proc"
+
+say "apt-get install ${PACKAGES[*]}"
+chroot "$BUILD" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+chroot "$BUILD" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" > "$BUILD.apt.log" 2>&1 || {
+    tail -30 "$BUILD.apt.log" >&2
+    exit 1
+}
+rm -f "$BUILD.apt.log"
+chroot "$BUILD" apt-get clean
+
+# Record what was built; the tests print it so a log shows which GIMP/Python ran.
+gimp_version=$(chroot "$BUILD" gimp-console-3.0 --version 2>/dev/null | head -1)
+py_version=$(chroot "$BUILD" python3 -c 'import sys, numpy; print("python", sys.version.split()[0], "numpy", numpy.__version__)')
+echo "$gimp_version; $py_version" > "$BUILD/.gimp-version"
+say "built: $(cat "$BUILD/.gimp-version")"
+
+unmount_below "$BUILD"
+trap - EXIT
+mv "$BUILD" "$ROOT"
+echo "$RECIPE" > "$MARKER"
+say "done: $ROOT"
+echo "$ROOT"
