@@ -44,7 +44,21 @@ unmount_below() {
         done
 }
 
+# Local CA additions of this machine (e.g. a TLS-intercepting egress proxy) must be trusted inside
+# the chroot too, or pip cannot reach PyPI from there. Cheap, so it runs on every call.
+sync_host_cas() {
+    local root=$1 src=/usr/local/share/ca-certificates
+    [[ -d $src ]] || return 0
+    if ! diff -rq "$src" "$root$src" >/dev/null 2>&1; then
+        say "trusting this machine's local CA certificates inside the chroot"
+        mkdir -p "$root$src"
+        cp -a "$src/." "$root$src/"
+        chroot "$root" update-ca-certificates >/dev/null 2>&1 || say "update-ca-certificates failed"
+    fi
+}
+
 if [[ -f $MARKER && "$(cat "$MARKER")" == "$RECIPE" && -z "${STYLE_TRANSFER_GIMP_REBUILD:-}" ]]; then
+    sync_host_cas "$ROOT"
     say "cached chroot is complete: $ROOT ($(cat "$ROOT/.gimp-version" 2>/dev/null || echo '?'))"
     echo "$ROOT"
     exit 0
@@ -88,6 +102,7 @@ chroot "$BUILD" env DEBIAN_FRONTEND=noninteractive \
 }
 rm -f "$BUILD.apt.log"
 chroot "$BUILD" apt-get clean
+sync_host_cas "$BUILD"
 
 # Record what was built; the tests print it so a log shows which GIMP/Python ran.
 gimp_version=$(chroot "$BUILD" gimp-console-3.0 --version 2>/dev/null | head -1)
