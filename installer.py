@@ -1,0 +1,673 @@
+#!/usr/bin/env python3
+"""Install the style-transfer plugin into a painting program, with the wheels ITS Python needs.
+
+    python3 installer.py                      # Krita (the default host)
+    python3 installer.py --dry-run            # print the plan, change nothing
+    python3 installer.py --models DIR|URL     # take the models from a folder / mirror (offline)
+    python3 installer.py --uninstall          # remove exactly what an install added
+    python3 installer.py --zip                # plugin zip for Krita's "Import Python Plugin"
+
+Stdlib only, runs with any Python >= 3.9 (it need not be the host's Python: wheels are fetched
+for the host's Python version and platform with `pip install --target --python-version
+--platform --only-binary :all:`).
+
+Layout: the host-neutral parts come first (wheel install, package copy, model fetch + verify,
+install record for an exact --uninstall, the plan / --dry-run). Each program is a `Host`
+subclass listed in HOSTS. The Krita host is below; the GIMP host (--gimp, --gimp-dir, GIMP's
+plug-in folders and Python detection) is added by the GIMP work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+import zipfile
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+
+REPO = Path(__file__).resolve().parent
+PACKAGE = "style_transfer"
+PACKAGE_SRC = REPO / "plugin" / PACKAGE
+MANIFEST = REPO / "models" / "manifest.json"
+#: what the plugin imports beyond the standard library; numpy is skipped when the host has one
+REQUIREMENTS = ["ai-edge-litert>=1.0", "numpy>=1.23.2", "Pillow>=9.1"]
+#: inside the installed package; style_transfer/__init__.py puts it on sys.path
+DEPS_DIRNAME = "_deps"
+RECORD_NAME = "install-record.json"
+COPY_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", DEPS_DIRNAME, RECORD_NAME)
+
+
+class InstallError(Exception):
+    """Something the user has to fix; the message says how."""
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+# == host-neutral parts =========================================================================
+
+
+class Record:
+    """What one install added, so --uninstall removes exactly that and nothing else.
+
+    `paths`: files/folders that did not exist before (removed on uninstall, folders recursively
+    only if we created them). `ini_edits`: keys set in a config file, with the previous value and
+    whether the file / section were created, so the file is restored as it was."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.paths: List[str] = []
+        self.ini_edits: List[Dict[str, object]] = []
+        if path.is_file():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            self.paths = data.get("paths", [])
+            self.ini_edits = data.get("ini_edits", [])
+
+    def created(self, p: Path) -> None:
+        if str(p) not in self.paths:
+            self.paths.append(str(p))
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"paths": self.paths, "ini_edits": self.ini_edits}
+        self.path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+def mkdirs_recorded(folder: Path, record: Record) -> None:
+    """mkdir -p that records each folder it had to create (so uninstall can remove them)."""
+    missing = []
+    p = folder
+    while not p.exists():
+        missing.append(p)
+        p = p.parent
+    for d in reversed(missing):
+        d.mkdir()
+        record.created(d)
+
+
+def ini_set(path: Path, section: str, key: str, value: str, record: Record) -> None:
+    """Set key=value in an INI/KConfig file by editing lines, not by re-serialising: KConfig files
+    hold keys configparser mangles (case, '[$e]' markers), so everything else stays byte-identical.
+    """
+    existed = path.is_file()
+    lines = path.read_text(encoding="utf-8").splitlines(True) if existed else []
+    header = f"[{section}]"
+    start = next((i for i, ln in enumerate(lines) if ln.strip() == header), None)
+    edit: Dict[str, object] = {
+        "file": str(path), "section": section, "key": key,
+        "created_file": not existed, "created_section": start is None, "previous": None,
+    }
+    if start is None:
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        if lines and lines[-1].strip():
+            lines.append("\n")
+        lines += [header + "\n", f"{key}={value}\n"]
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")),
+                   len(lines))
+        for i in range(start + 1, end):
+            if lines[i].split("=", 1)[0].strip() == key:
+                edit["previous"] = lines[i].split("=", 1)[1].rstrip("\r\n")
+                lines[i] = f"{key}={value}\n"
+                break
+        else:
+            ins = end
+            while ins > start + 1 and not lines[ins - 1].strip():
+                ins -= 1  # keep the blank line(s) that separate this section from the next
+            if ins == len(lines) and lines and not lines[-1].endswith("\n"):
+                lines[-1] += "\n"
+            lines.insert(ins, f"{key}={value}\n")
+    old = next((e for e in record.ini_edits if e["file"] == str(path) and e["key"] == key
+                and e["section"] == section), None)
+    if old is None:  # a re-install keeps the state from before the FIRST install
+        record.ini_edits.append(edit)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def ini_restore(edit: Dict[str, object]) -> None:
+    path = Path(str(edit["file"]))
+    if not path.is_file():
+        return
+    if edit["created_file"]:
+        rest = path.read_text(encoding="utf-8").strip()
+        if rest in (f"[{edit['section']}]\n{edit['key']}=true", f"[{edit['section']}]"):
+            path.unlink()  # nothing but our own line: the file did not exist before
+            return
+    lines = path.read_text(encoding="utf-8").splitlines(True)
+    header = f"[{edit['section']}]"
+    start = next((i for i, ln in enumerate(lines) if ln.strip() == header), None)
+    if start is None:
+        return
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")),
+               len(lines))
+    for i in range(start + 1, end):
+        if lines[i].split("=", 1)[0].strip() == edit["key"]:
+            if edit["previous"] is None:
+                del lines[i]
+                end -= 1
+            else:
+                lines[i] = f"{edit['key']}={edit['previous']}\n"
+            break
+    body = [ln for ln in lines[start + 1:end] if ln.strip()]
+    if edit["created_section"] and not body:
+        del lines[start:end]
+        if start > 0 and start == len(lines) and not lines[start - 1].strip():
+            del lines[start - 1]  # the blank line we put before the section
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def uninstall(record: Record, dry_run: bool) -> None:
+    for edit in reversed(record.ini_edits):
+        log(f"  restore {edit['section']}/{edit['key']} in {edit['file']}")
+        if not dry_run:
+            ini_restore(edit)
+    # deepest paths first, so a folder we created is empty of our files before it is removed
+    for p in sorted((Path(s) for s in record.paths), key=lambda q: len(q.parts), reverse=True):
+        if not p.exists() and not p.is_symlink():
+            continue
+        log(f"  remove {p}")
+        if dry_run:
+            continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p)
+        else:
+            p.unlink()
+    if not dry_run and record.path.exists():
+        record.path.unlink()
+
+
+def pip_platforms() -> List[str]:
+    """Wheel platform tags this machine can run, newest first (pip --platform takes several)."""
+    machine = platform.machine().lower()
+    if sys.platform == "win32":
+        return ["win_arm64"] if machine in ("arm64", "aarch64") else ["win_amd64"]
+    if sys.platform == "darwin":
+        arch = "arm64" if machine in ("arm64", "aarch64") else "x86_64"
+        major = int(platform.mac_ver()[0].split(".")[0] or 11)
+        return [f"macosx_{v}_0_{arch}" for v in range(max(major, 11), 10, -1)] + [
+            f"macosx_10_{m}_{arch}" for m in range(15, 8, -1)]
+    arch = {"amd64": "x86_64", "arm64": "aarch64"}.get(machine, machine)
+    libc, version = platform.libc_ver()
+    if libc != "glibc" or not version:
+        return [f"linux_{arch}"]
+    minor = int(version.split(".")[1])
+    tags = [f"manylinux_2_{m}_{arch}" for m in range(minor, 16, -1)]
+    return [*tags, f"manylinux2014_{arch}", f"manylinux2010_{arch}", f"manylinux1_{arch}"]
+
+
+def _pip(args: Sequence[str]) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "pip", "--disable-pip-version-check", *args]
+    try:
+        return subprocess.run(cmd, check=True, capture_output=True, text=True)
+    except FileNotFoundError as e:  # pragma: no cover - sys.executable always exists
+        raise InstallError(str(e)) from e
+    except subprocess.CalledProcessError as e:
+        tail = (e.stderr or e.stdout or "").strip().splitlines()[-8:]
+        if "No module named pip" in (e.stderr or ""):
+            raise InstallError(
+                f"{sys.executable} has no pip. Install it (e.g. `apt install python3-pip`) or run "
+                "installer.py with another Python >= 3.9 that has pip.") from e
+        raise InstallError("pip failed:\n    " + "\n    ".join(tail)) from e
+
+
+def resolve_wheels(requirements: Sequence[str], python_version: str,
+                   platforms: Sequence[str]) -> List[Tuple[str, str]]:
+    """(name, version) of every wheel the requirements need for that Python and platform.
+
+    Known pip limit: environment markers (`; python_version < "3.11"`) are evaluated for the
+    Python running pip, not for --python-version, so a backport may be added needlessly; that is
+    harmless (an unused pure-Python package)."""
+    args = ["install", "--dry-run", "--quiet", "--ignore-installed", "--report", "-",
+            "--only-binary", ":all:", "--python-version", python_version,
+            "--target", tempfile.gettempdir()]
+    for tag in platforms:
+        args += ["--platform", tag]
+    report = json.loads(_pip([*args, *requirements]).stdout)
+    return [(i["metadata"]["name"], i["metadata"]["version"]) for i in report["install"]]
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def install_wheels(target: Path, requirements: Sequence[str], python_version: str,
+                   platforms: Sequence[str], host_has: Callable[[str], Optional[str]],
+                   dry_run: bool) -> None:
+    """Install the wheels into `target` (replaced as a whole, so no stale files stay behind),
+    skipping distributions the host's Python already has (e.g. Debian's numpy). Idempotent: a
+    stamp file names what is there and a matching stamp skips the work."""
+    # pin what the host already has, so the rest is resolved to work with THAT numpy etc.
+    reqs = list(requirements)
+    for i, req in enumerate(reqs):
+        name = canonical(re.split(r"[<>=!~ ;\[]", req, maxsplit=1)[0])
+        have = host_has(name)
+        if have:
+            reqs[i] = f"{name}=={have}"
+    wanted = resolve_wheels(reqs, python_version, platforms)
+    pins = [f"{n}=={v}" for n, v in wanted if not host_has(canonical(n))]
+    skipped = [f"{n} {v}" for n, v in wanted if host_has(canonical(n))]
+    stamp_text = json.dumps({"python": python_version, "platforms": list(platforms),
+                             "pins": sorted(pins)})
+    stamp = target / ".stamp.json"
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == stamp_text:
+        log(f"  wheels for Python {python_version} already in {target}")
+        return
+    log(f"  pip install --target {target} --python-version {python_version} "
+        f"--platform {platforms[0]} …: {' '.join(pins)}")
+    if skipped:
+        log(f"  (the host's Python already has: {', '.join(skipped)})")
+    if dry_run:
+        return
+    staging = Path(tempfile.mkdtemp(prefix="st-wheels-", dir=target.parent))
+    try:
+        args = ["install", "--quiet", "--no-deps", "--only-binary", ":all:",
+                "--python-version", python_version, "--target", str(staging)]
+        for tag in platforms:
+            args += ["--platform", tag]
+        _pip([*args, *pins])
+        (staging / ".stamp.json").write_text(stamp_text, encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+
+
+def copy_package(dest: Path, dry_run: bool) -> None:
+    """Copy plugin/style_transfer to `dest`, replacing earlier plugin files but keeping the
+    private wheels and the install record, plus the model manifest the engine reads."""
+    log(f"  copy {PACKAGE_SRC} -> {dest}")
+    if dry_run:
+        return
+    dest.mkdir(parents=True, exist_ok=True)
+    for child in dest.iterdir():
+        if child.name in (DEPS_DIRNAME, RECORD_NAME):
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+    for child in PACKAGE_SRC.iterdir():
+        if child.name in ("__pycache__", DEPS_DIRNAME, RECORD_NAME):
+            continue
+        if child.is_dir():
+            shutil.copytree(child, dest / child.name, ignore=COPY_IGNORE)
+        else:
+            shutil.copy2(child, dest / child.name)
+    shutil.copy2(MANIFEST, dest / "manifest.json")
+
+
+def model_cache_dir() -> Path:
+    """The engine's default model folder (style_transfer/engine/models.py, default_cache_dir)."""
+    if os.environ.get("STYLE_TRANSFER_CACHE"):
+        return Path(os.environ["STYLE_TRANSFER_CACHE"])
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "style-transfer" / "models"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def fetch_models(dest: Path, source: Optional[str], record: Record, dry_run: bool) -> None:
+    """Put a verified copy of every model in the manifest into `dest` (the engine's cache).
+
+    `source`: a folder or a base URL (offline mirror); None = the manifest's own URLs. A file is
+    only kept if its sha256 is one of the manifest's; files already there and valid are left."""
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    for model in manifest["models"]:
+        hashes = {s["sha256"].lower() for s in model["sources"]}
+        final = dest / model["file"]
+        if final.is_file() and _sha256(final) in hashes:
+            log(f"  model {model['file']}: already there")
+            continue
+        if source and not re.match(r"^(https?|file)://", source):
+            candidates = [Path(source) / model["file"]]
+        elif source:
+            candidates = [source.rstrip("/") + "/" + model["file"]]
+        else:
+            candidates = [s["url"] for s in model["sources"]]
+        log(f"  model {model['file']} <- {candidates[0]}")
+        if dry_run:
+            continue
+        mkdirs_recorded(dest, record)
+        part = final.with_name(final.name + ".part")
+        errors = []
+        for cand in candidates:
+            try:
+                if isinstance(cand, Path):
+                    shutil.copyfile(cand, part)
+                else:
+                    req = urllib.request.Request(cand, headers={"User-Agent": "style-transfer"})
+                    with urllib.request.urlopen(req, timeout=60) as r, open(part, "wb") as out:
+                        shutil.copyfileobj(r, out)
+            except OSError as e:
+                errors.append(f"{cand}: {e}")
+                continue
+            if _sha256(part) in hashes:
+                existed = final.exists()
+                os.replace(part, final)
+                if not existed:
+                    record.created(final)
+                break
+            errors.append(f"{cand}: sha256 does not match the manifest")
+            part.unlink()
+        else:
+            if part.exists():
+                part.unlink()
+            raise InstallError(f"Could not get model {model['file']}: {'; '.join(errors)}. "
+                               "Use --models DIR (a folder holding the .tflite files) or URL.")
+
+
+# == hosts =====================================================================================
+
+
+def python_of_library(path: Path) -> Optional[str]:
+    """'3.11' if the binary at `path` links/bundles libpython3.11 / python311.dll / 3.11 framework.
+
+    Reads the file's bytes instead of running ldd: stdlib only, and works for foreign platforms."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    m = re.search(rb"libpython3\.(\d+)|python3(\d\d)\.dll|Python\.framework/Versions/3\.(\d+)",
+                  data)
+    if not m:
+        return None
+    return "3." + next(g for g in m.groups() if g).decode()
+
+
+class Host:
+    """One program to install into. Subclasses say where things go and which Python it runs."""
+
+    name = "host"
+    flag = "--host"
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        raise NotImplementedError
+
+    @classmethod
+    def selected(cls, args: argparse.Namespace) -> bool:
+        raise NotImplementedError
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+
+    # where things go
+    def package_dir(self) -> Path:
+        raise NotImplementedError
+
+    def deps_dir(self) -> Path:
+        return self.package_dir() / DEPS_DIRNAME
+
+    def record_path(self) -> Path:
+        return self.package_dir() / RECORD_NAME
+
+    # which Python
+    def python_version(self) -> str:
+        raise NotImplementedError
+
+    def python_platforms(self) -> List[str]:
+        return pip_platforms()
+
+    def host_has(self, dist: str) -> Optional[str]:
+        """The version of `dist` (canonical name) the host's own Python already has, or None."""
+        return None
+
+    # host-specific steps around the common ones
+    def install_extra(self, record: Record, dry_run: bool) -> None:
+        pass
+
+    def describe(self) -> str:
+        return f"{self.name}: package {self.package_dir()}, Python {self.python_version()}"
+
+
+class KritaHost(Host):
+    name = "Krita"
+    flag = "--krita"
+    FLATPAK_ID = "org.kde.krita"
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        g = parser.add_argument_group("Krita")
+        g.add_argument("--krita", action="store_true",
+                       help="install into Krita (the default when no host is named)")
+        g.add_argument("--krita-dir", type=Path,
+                       help="Krita's resource folder (holds pykrita/); default: found per OS")
+        g.add_argument("--krita-config", type=Path,
+                       help="Krita's kritarc (plugin enable switch); default: found per OS")
+        g.add_argument("--krita-python", metavar="X.Y",
+                       help="Python version Krita embeds; default: read from Krita's files")
+        g.add_argument("--krita-bin", type=Path, help="Krita executable / AppImage to inspect")
+
+    @classmethod
+    def selected(cls, args: argparse.Namespace) -> bool:
+        return bool(args.krita)
+
+    # -- folders --
+    def _flatpak_root(self) -> Path:
+        return Path.home() / ".var" / "app" / self.FLATPAK_ID
+
+    def _native_linux(self) -> bool:
+        data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+        return (shutil.which("krita") is not None or (data / "krita").is_dir()
+                or not self._flatpak_root().is_dir())
+
+    def resource_dir(self) -> Path:
+        if self.args.krita_dir:
+            return Path(self.args.krita_dir).expanduser()
+        if sys.platform == "win32":
+            return Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming") / "krita"
+        if sys.platform == "darwin":
+            return Path.home() / "Library" / "Application Support" / "krita"
+        if self._native_linux():
+            data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+            return Path(data) / "krita"
+        return self._flatpak_root() / "data" / "krita"
+
+    def config_file(self) -> Path:
+        if self.args.krita_config:
+            return Path(self.args.krita_config).expanduser()
+        if sys.platform == "win32":
+            return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / (
+                "kritarc")
+        if sys.platform == "darwin":
+            return Path.home() / "Library" / "Preferences" / "kritarc"
+        if self._native_linux():
+            cfg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+            return Path(cfg) / "kritarc"
+        return self._flatpak_root() / "config" / "kritarc"
+
+    def pykrita(self) -> Path:
+        return self.resource_dir() / "pykrita"
+
+    def package_dir(self) -> Path:
+        return self.pykrita() / PACKAGE
+
+    # -- Python --
+    def _candidate_binaries(self) -> Iterable[Path]:
+        if self.args.krita_bin:
+            yield Path(self.args.krita_bin)
+        if sys.platform == "win32":
+            for base in (os.environ.get("PROGRAMFILES"), os.environ.get("PROGRAMW6432")):
+                if base:
+                    for sub in ("Krita (x64)", "Krita"):
+                        root = Path(base) / sub
+                        yield from sorted(root.glob("python*.dll"))
+                        yield from sorted((root / "bin").glob("python3*.dll"))
+            return
+        if sys.platform == "darwin":
+            fw = Path("/Applications/krita.app/Contents/Frameworks/Python.framework/Versions")
+            yield from (v / "Python" for v in sorted(fw.glob("3.*")))
+            return
+        # distro packages: the pykrita plugin (not the krita binary) links libpython
+        for libdir in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64",
+                       "/usr/lib", "/usr/local/lib", "/app/lib"):
+            yield Path(libdir) / "kritaplugins" / "kritapykrita.so"
+            yield Path(libdir) / "krita-python-libs" / "PyKrita" / "krita.so"
+        for root in (Path("/var/lib/flatpak"), Path.home() / ".local/share/flatpak"):
+            files = root / "app" / self.FLATPAK_ID / "current" / "active" / "files" / "lib"
+            yield from sorted(files.glob("libpython3*.so*"))
+
+    def python_version(self) -> str:
+        if self.args.krita_python:
+            if not re.fullmatch(r"3\.\d+", self.args.krita_python):
+                raise InstallError("--krita-python takes a version like 3.10")
+            return str(self.args.krita_python)
+        for path in self._candidate_binaries():
+            if path.is_file():
+                found = python_of_library(path)
+                if found:
+                    return found
+        raise InstallError(
+            "Could not tell which Python your Krita embeds. Pass it: --krita-python 3.10 for "
+            "Krita 5.2, 3.13 for Krita 5.3; a distribution's Krita uses the system python3. "
+            "For an AppImage pass --krita-bin path/to/krita.AppImage or --krita-python.")
+
+    def _system_python(self) -> Optional[str]:
+        """A distro Krita embeds the system libpython: its python3.X sees the same site-packages."""
+        if sys.platform in ("win32", "darwin") or self.args.krita_bin:
+            return None  # bundled Pythons carry no extra packages worth reusing
+        # not shutil.which: a pyenv/venv python3.X earlier on PATH is not the one Krita embeds
+        for exe in (f"/usr/bin/python{self.python_version()}",
+                    f"/usr/local/bin/python{self.python_version()}"):
+            if os.access(exe, os.X_OK):
+                return exe
+        return None
+
+    def host_has(self, dist: str) -> Optional[str]:
+        if not hasattr(self, "_has_cache"):
+            self._has_cache: Dict[str, Optional[str]] = {}
+        if dist not in self._has_cache:
+            exe = self._system_python()
+            found = None
+            if exe:
+                code = ("import importlib.metadata as m, sys\n"
+                        "try: print(m.version(sys.argv[1]))\n"
+                        "except m.PackageNotFoundError: pass")
+                r = subprocess.run([exe, "-I", "-c", code, dist], capture_output=True, text=True)
+                found = r.stdout.strip() or None
+            self._has_cache[dist] = found
+        return self._has_cache[dist]
+
+    def install_extra(self, record: Record, dry_run: bool) -> None:
+        desktop = self.pykrita() / f"{PACKAGE}.desktop"
+        log(f"  copy {PACKAGE}.desktop -> {desktop}")
+        log(f"  enable the plugin in {self.config_file()} ([python] enable_{PACKAGE}=true)")
+        if dry_run:
+            return
+        if not desktop.exists():
+            record.created(desktop)
+        shutil.copy2(REPO / "plugin" / f"{PACKAGE}.desktop", desktop)
+        ini_set(self.config_file(), "python", f"enable_{PACKAGE}", "true", record)
+
+    def describe(self) -> str:
+        return (f"Krita: resources {self.resource_dir()}, config {self.config_file()}, "
+                f"Python {self.python_version()}")
+
+
+#: every host this installer knows; the GIMP work appends its GimpHost here
+HOSTS: List[type] = [KritaHost]
+DEFAULT_HOSTS: List[type] = [KritaHost]
+
+
+# == commands ==================================================================================
+
+
+def install(host: Host, args: argparse.Namespace) -> None:
+    dry = args.dry_run
+    log(("Plan for " if dry else "Installing into ") + host.describe())
+    pkg = host.package_dir()
+    record = Record(host.record_path())
+    if not dry:
+        mkdirs_recorded(pkg, record)
+    install_wheels(host.deps_dir(), REQUIREMENTS, host.python_version(),
+                   host.python_platforms(), host.host_has, dry)
+    copy_package(pkg, dry)
+    host.install_extra(record, dry)
+    if not args.no_models:
+        fetch_models(model_cache_dir(), args.models, record, dry)
+    if not dry:
+        record.save()
+    log("Done." if not dry else "(dry run: nothing was changed)")
+
+
+def build_zip(out_dir: Path) -> Path:
+    """The zip Krita's Tools › Scripts › Import Python Plugin from File expects: the .desktop file
+    and the package folder at the top. It holds no wheels (they depend on Krita's Python): the
+    docker then says which installer command adds them."""
+    sys.path.insert(0, str(REPO / "plugin"))
+    version = re.search(r'__version__ = "([^"]+)"',
+                        (PACKAGE_SRC / "__init__.py").read_text(encoding="utf-8"))
+    out = out_dir / f"{PACKAGE}-krita-{version.group(1) if version else 'dev'}.zip"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(REPO / "plugin" / f"{PACKAGE}.desktop", f"{PACKAGE}.desktop")
+        for f in sorted(PACKAGE_SRC.rglob("*")):
+            rel = f.relative_to(PACKAGE_SRC)
+            if f.is_file() and "__pycache__" not in rel.parts and rel.parts[0] != DEPS_DIRNAME:
+                z.write(f, f"{PACKAGE}/{rel.as_posix()}")
+        z.write(MANIFEST, f"{PACKAGE}/manifest.json")
+    return out
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    parser.add_argument("--uninstall", action="store_true",
+                        help="remove exactly what the install added")
+    parser.add_argument("--models", metavar="DIR|URL",
+                        help="take the model files from this folder or base URL")
+    parser.add_argument("--no-models", action="store_true", help="do not fetch the models")
+    parser.add_argument("--zip", nargs="?", const=str(REPO / "dist"), metavar="OUT_DIR",
+                        help="build the Krita plugin zip (default into dist/) and exit")
+    for host_cls in HOSTS:
+        host_cls.add_arguments(parser)
+    args = parser.parse_args(argv)
+    if args.zip:
+        log(f"Wrote {build_zip(Path(args.zip))}")
+        return 0
+    hosts = [h(args) for h in HOSTS if h.selected(args)] or [h(args) for h in DEFAULT_HOSTS]
+    try:
+        for host in hosts:
+            if args.uninstall:
+                record = Record(host.record_path())
+                if not record.path.is_file():
+                    log(f"{host.name}: nothing to uninstall (no {record.path})")
+                    continue
+                log(f"Uninstalling from {host.name}")
+                uninstall(record, args.dry_run)
+            else:
+                install(host, args)
+    except InstallError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
