@@ -589,8 +589,167 @@ class KritaHost(Host):
                 f"Python {self.python_version()}")
 
 
+class GimpHost(Host):
+    """GIMP 3: plug-ins/style-transfer/style-transfer.py (GIMP runs only the file named like its
+    folder) with the package beside it: plug-ins/style-transfer/style_transfer/ (+ _deps/)."""
+
+    name = "GIMP"
+    flag = "--gimp"
+    FLATPAK_ID = "org.gimp.GIMP"
+    PLUGIN = "style-transfer"
+    ENTRY_SRC = PACKAGE_SRC / "gimp" / "style-transfer.py"
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        g = parser.add_argument_group("GIMP 3")
+        g.add_argument("--gimp", action="store_true", help="install into GIMP 3")
+        g.add_argument("--gimp-dir", type=Path,
+                       help="GIMP's user plug-ins folder (or the GIMP/3.x folder holding it); "
+                            "default: found per OS")
+        g.add_argument("--gimp-python", metavar="X.Y",
+                       help="Python version GIMP runs plug-ins with; default: detected")
+
+    @classmethod
+    def selected(cls, args: argparse.Namespace) -> bool:
+        return bool(args.gimp)
+
+    # -- folders --
+    def _flatpak_root(self) -> Path:
+        return Path.home() / ".var" / "app" / self.FLATPAK_ID
+
+    def _native_linux(self) -> bool:
+        # A Flatpak-only GIMP keeps its config under ~/.var/app; anything else is native.
+        cfg = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+        return (shutil.which("gimp-3.0") is not None or shutil.which("gimp") is not None
+                or (cfg / "GIMP").is_dir() or not self._flatpak_root().is_dir())
+
+    @staticmethod
+    def _version_dir(gimp_root: Path) -> Path:
+        """GIMP/3.0 unless a newer 3.x folder already exists (GIMP makes it on first start)."""
+        found = [p for p in gimp_root.glob("3.*") if re.fullmatch(r"3\.\d+", p.name)]
+        if not found:
+            return gimp_root / "3.0"
+        return max(found, key=lambda p: int(p.name.split(".")[1]))
+
+    def plugins_dir(self) -> Path:
+        if self.args.gimp_dir:
+            d = Path(self.args.gimp_dir).expanduser()
+            return d / "plug-ins" if d.name != "plug-ins" and (d / "plug-ins").is_dir() else d
+        if sys.platform == "win32":
+            root = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming") / "GIMP"
+        elif sys.platform == "darwin":
+            root = Path.home() / "Library" / "Application Support" / "GIMP"
+        elif self._native_linux():
+            root = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "GIMP"
+        else:
+            root = self._flatpak_root() / "config" / "GIMP"
+        return self._version_dir(root) / "plug-ins"
+
+    def plugin_dir(self) -> Path:
+        return self.plugins_dir() / self.PLUGIN
+
+    def package_dir(self) -> Path:
+        return self.plugin_dir() / PACKAGE
+
+    # -- Python --
+    def _interpreter(self) -> Optional[str]:
+        """The python3 a native Linux GIMP starts `#!/usr/bin/env python3` plug-ins with."""
+        if sys.platform in ("win32", "darwin") or not self._native_linux():
+            return None
+        # Upstream builds name it in pygimp.interp; Debian's has none and relies on PATH, where
+        # a desktop session finds /usr/bin first (a venv's python3 on OUR PATH is not GIMP's).
+        for interp in sorted(Path("/usr").glob("lib*/**/gimp/3.0/interpreters/pygimp.interp")):
+            for line in interp.read_text(encoding="utf-8", errors="replace").splitlines():
+                key, _, value = line.partition("=")
+                if key.strip() == "python3" and os.access(value.strip(), os.X_OK):
+                    return value.strip()
+        for exe in ("/usr/bin/python3", "/usr/local/bin/python3", shutil.which("python3")):
+            if exe and os.access(exe, os.X_OK):
+                return exe
+        return None
+
+    def _bundled_libraries(self) -> Iterable[Path]:
+        if sys.platform == "win32":
+            for base in (os.environ.get("PROGRAMFILES"), os.environ.get("LOCALAPPDATA")):
+                if base:
+                    for sub in ("GIMP 3", "Programs/GIMP 3"):
+                        yield from sorted((Path(base) / sub / "bin").glob("libpython3*.dll"))
+                        yield from sorted((Path(base) / sub / "bin").glob("python3*.dll"))
+            return
+        if sys.platform == "darwin":
+            res = Path("/Applications/GIMP.app/Contents")
+            yield from sorted(res.glob("Resources/lib/libpython3.*.dylib"))
+            yield from (v / "Python" for v in sorted(
+                res.glob("Frameworks/Python.framework/Versions/3.*")))
+            return
+        # Flatpak: the Python comes from the GNOME runtime the app uses.
+        for root in (Path("/var/lib/flatpak"), Path.home() / ".local/share/flatpak"):
+            meta = root / "app" / self.FLATPAK_ID / "current" / "active" / "metadata"
+            runtime = None
+            if meta.is_file():
+                m = re.search(r"^runtime=(.+)$", meta.read_text(encoding="utf-8"), re.M)
+                runtime = m.group(1).strip() if m else None
+            if runtime:
+                files = root / "runtime" / runtime / "active" / "files"
+                yield from sorted(files.glob("lib/**/libpython3.*.so*"))
+
+    def python_version(self) -> str:
+        if hasattr(self, "_python_version"):
+            return self._python_version
+        version = None
+        if self.args.gimp_python:
+            if not re.fullmatch(r"3\.\d+", self.args.gimp_python):
+                raise InstallError("--gimp-python takes a version like 3.13")
+            version = str(self.args.gimp_python)
+        exe = self._interpreter()
+        if version is None and exe:
+            code = "import sys; print('%d.%d' % sys.version_info[:2])"
+            r = subprocess.run([exe, "-I", "-c", code], capture_output=True, text=True)
+            version = r.stdout.strip() or None
+        if version is None:
+            version = next((v for v in map(python_of_library, self._bundled_libraries()) if v),
+                           None)
+        if version is None:
+            raise InstallError(
+                "Could not tell which Python GIMP 3 runs plug-ins with. Pass it, e.g. "
+                "--gimp-python 3.12 for GIMP 3.0 on Windows; a distribution's GIMP uses the "
+                "system python3.")
+        self._python_version = version
+        return version
+
+    def host_has(self, dist: str) -> Optional[str]:
+        # Only a native Linux GIMP shares site-packages with a python3 we can ask (e.g. Debian's
+        # numpy); the Windows/macOS bundles and Flatpak get all wheels privately.
+        if not hasattr(self, "_has_cache"):
+            self._has_cache: Dict[str, Optional[str]] = {}
+        if dist not in self._has_cache:
+            exe = None if self.args.gimp_python else self._interpreter()
+            found = None
+            if exe:
+                code = ("import importlib.metadata as m, sys\n"
+                        "try: print(m.version(sys.argv[1]))\n"
+                        "except m.PackageNotFoundError: pass")
+                r = subprocess.run([exe, "-I", "-c", code, dist], capture_output=True, text=True)
+                found = r.stdout.strip() or None
+            self._has_cache[dist] = found
+        return self._has_cache[dist]
+
+    def install_extra(self, record: Record, dry_run: bool) -> None:
+        entry = self.plugin_dir() / f"{self.PLUGIN}.py"
+        log(f"  copy {self.ENTRY_SRC.name} -> {entry} (executable)")
+        if dry_run:
+            return
+        if not entry.exists():
+            record.created(entry)
+        shutil.copy2(self.ENTRY_SRC, entry)
+        entry.chmod(0o755)  # GIMP only runs executable plug-in files on Linux/macOS
+
+    def describe(self) -> str:
+        return f"GIMP 3: plug-in {self.plugin_dir()}, Python {self.python_version()}"
+
+
 #: every host this installer knows; the GIMP work appends its GimpHost here
-HOSTS: List[type] = [KritaHost]
+HOSTS: List[type] = [KritaHost, GimpHost]
 DEFAULT_HOSTS: List[type] = [KritaHost]
 
 
