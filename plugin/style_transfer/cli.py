@@ -1,0 +1,272 @@
+"""`style-transfer` command: stylize files in batch, manage the model files.
+
+Exit codes: 0 ok, 1 a runtime error (bad file, missing model, ...), 2 wrong usage.
+Every error is one line on stderr that names the file and the fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+from .version import __version__
+
+IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif"}
+PROG = "style-transfer"
+
+
+class UsageError(Exception):
+    pass
+
+
+def _strength(text: str) -> float:
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number (use 0.8 or 80%)") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"strength must be 0..1 or 0%..100%, not {text}")
+    return value
+
+
+def _scale(text: str) -> Optional[float]:
+    if text == "auto":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not 'auto' or a number") from None
+
+
+def _weights(text: str) -> List[float]:
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a comma-separated list") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description="Restyle images in the look of any style image (local, Magenta arbitrary "
+        "style transfer). `style-transfer models list|fetch|verify` manages the model files.",
+    )
+    p.add_argument("content", nargs="+", metavar="CONTENT",
+                   help="image files, folders or glob patterns")
+    p.add_argument("-s", "--style", action="append", required=True, metavar="S",
+                   help="style image, preset .json or .npy vector; repeat to blend styles")
+    p.add_argument("-w", "--weights", type=_weights, help="one weight per --style, e.g. 0.7,0.3")
+    p.add_argument("--strength", type=_strength, default=1.0,
+                   help="0..1 or 0%%..100%% (default 1 = full style)")
+    p.add_argument("--scale", type=_scale, default=None,
+                   help="'auto' (default) or the resolution the network paints at, relative to "
+                   "the image: 1 = finest strokes, 0.5 = strokes twice as large")
+    p.add_argument("--preserve-colors", action="store_true",
+                   help="keep the content's colours, take only lightness from the style")
+    p.add_argument("--mask", metavar="M", help="grayscale image, same size: white = stylize")
+    p.add_argument("--model", default="int8", choices=["int8", "f16", "int8-dynamic"])
+    p.add_argument("--style-mode", default="crop", choices=["crop", "whole", "multi"],
+                   help="how a style image is read: centre crop (default), whole, or several crops")
+    p.add_argument("-o", "--output", metavar="OUT",
+                   help="output file (one input) or folder; default: NAME-stylized.png beside it")
+    p.add_argument("--save-preset", metavar="FILE", help="also save the style blend as a preset")
+    p.add_argument("--models", metavar="DIR|URL", help="where model files are (default: "
+                   "$STYLE_TRANSFER_MODELS, the cache, then download)")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads for the models")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    return p
+
+
+def build_models_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=f"{PROG} models", description="Manage the model files.")
+    sub = p.add_subparsers(dest="action", required=True)
+    sub.add_parser("list", help="every model, and where a verified copy is")
+    f = sub.add_parser("fetch", help="download (or copy) and verify models into the cache")
+    f.add_argument("ids", nargs="*", help="model ids (default: all)")
+    f.add_argument("--from", dest="source", metavar="DIR|URL", help="take files from here")
+    sub.add_parser("verify", help="check the sha256 of every local copy")
+    for sp in sub.choices.values():
+        sp.add_argument("--models", metavar="DIR|URL", help="extra model folder or base URL")
+    return p
+
+
+# -- stylize -------------------------------------------------------------------------------------
+
+
+def expand_inputs(items: Sequence[str]) -> List[Path]:
+    files: List[Path] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            files += sorted(f for f in path.iterdir() if f.suffix.lower() in IMAGE_EXTS)
+        elif path.exists():
+            files.append(path)
+        elif any(ch in item for ch in "*?["):
+            matches = sorted(Path(m) for m in glob.glob(item, recursive=True))
+            if not matches:
+                raise UsageError(f"{item}: the pattern matches no file")
+            files += [m for m in matches if m.is_file()]
+        else:
+            raise UsageError(f"{item}: no such file or folder")
+    if not files:
+        raise UsageError("no input images found")
+    return files
+
+
+def output_paths(inputs: List[Path], output: Optional[str]) -> List[Path]:
+    if output is None:
+        return [p.with_name(f"{p.stem}-stylized.png") for p in inputs]
+    out = Path(output)
+    as_folder = len(inputs) > 1 or out.is_dir() or output.endswith(("/", os.sep))
+    if as_folder:
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"{out}: is a file; with several inputs -o must be a folder")
+        return [out / f"{p.stem}.png" for p in inputs]
+    if out.suffix.lower() not in IMAGE_EXTS:
+        raise UsageError(f"{out}: unknown image type; end it with .png, .jpg, .tif or .webp")
+    return [out]
+
+
+def run_stylize(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .engine import CancelToken, Engine, EngineError, RenderOptions
+    from .engine.images import load_image, save_image
+    from .engine.style import save_preset
+
+    inputs = expand_inputs(args.content)
+    outputs = output_paths(inputs, args.output)
+    for src, dst in zip(inputs, outputs):
+        if src.resolve() == dst.resolve():
+            raise UsageError(f"{dst}: would overwrite its own input; choose another -o")
+    if args.weights is not None and len(args.weights) != len(args.style):
+        raise UsageError(f"{len(args.weights)} weights for {len(args.style)} styles")
+
+    engine = Engine(models=args.models, threads=args.threads)
+    try:
+        engine.check_models(args.model)
+        vector = engine.style_mix(args.style, args.weights, args.style_mode)
+        if args.save_preset:
+            first = args.style[0]
+            thumb = load_image(first) if Path(first).suffix.lower() in IMAGE_EXTS else None
+            name = " + ".join(Path(s).stem for s in args.style)
+            save_preset(args.save_preset, name, vector, thumb)
+        mask = load_image(args.mask) if args.mask else None
+    except EngineError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 1
+
+    failures = 0
+    cancel = CancelToken()
+    for src, dst in zip(inputs, outputs):
+        bar = tqdm(total=100, desc=src.name, unit="%", disable=args.quiet, leave=False,
+                   bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}")
+
+        def progress(fraction: float, stage: str, bar=bar) -> None:
+            bar.n = round(fraction * 100)
+            bar.set_postfix_str(stage, refresh=True)
+
+        try:
+            content = load_image(src)
+            m = None
+            if mask is not None:
+                m = mask if mask.ndim == 2 else mask[:, :, 0]
+            options = RenderOptions(strength=args.strength, scale=args.scale,
+                                    preserve_colors=args.preserve_colors, mask=m,
+                                    model=args.model, style_mode=args.style_mode)
+            out = engine.stylize(content, [vector], options=options, progress=progress,
+                                 cancel=cancel)
+            save_image(dst, out)
+        except EngineError as e:
+            failures += 1
+            bar.close()
+            print(f"{PROG}: error: {e}", file=sys.stderr)
+            continue
+        bar.close()
+        if not args.quiet:
+            print(f"{src} -> {dst}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+# -- models --------------------------------------------------------------------------------------
+
+
+def run_models(argv: Sequence[str]) -> int:
+    from .engine import EngineError
+    from .engine.models import ModelStore, sha256_of
+
+    args = build_models_parser().parse_args(argv)
+    sources = [s for s in (getattr(args, "source", None), args.models) if s]
+    store = ModelStore(sources=sources or None)
+    if args.action == "list":
+        print(f"{'id':26} {'role':12} {'precision':20} {'MB':>6}  where")
+        for spec, path, notes in store.status():
+            where = str(path) if path else ("BAD: " + notes[0] if notes else "not downloaded")
+            print(f"{spec.id:26} {spec.role:12} {spec.precision:20} {spec.size / 1e6:6.2f}  {where}")
+        print(f"cache: {store.cache_dir}")
+        return 0
+    if args.action == "fetch":
+        ids = args.ids or list(store.manifest)
+        failed = 0
+        for model_id in ids:
+            try:
+                spec = store.spec(model_id)
+                local, _ = store.find_local(spec.id)
+                if local is None or local.parent != store.cache_dir:
+                    _copy_into_cache(store, spec, local)
+                print(f"{spec.id}: ok ({store.path(spec.id)})")
+            except EngineError as e:
+                failed += 1
+                print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 1 if failed else 0
+    bad = 0
+    for spec, path, notes in store.status():
+        for note in notes:
+            bad += 1
+            print(f"{spec.id}: BAD {note}")
+        if path:
+            print(f"{spec.id}: ok {path} sha256={sha256_of(path)[:16]}…")
+        elif not notes:
+            bad += 1
+            print(f"{spec.id}: missing (run `{PROG} models fetch`)")
+    return 1 if bad else 0
+
+
+def _copy_into_cache(store, spec, local: Optional[Path]) -> None:
+    """Put a verified copy in the cache: from a local folder by copying, else by download."""
+    import shutil
+
+    if local is not None:
+        store.cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = store.cache_dir / (spec.file + ".part")
+        shutil.copyfile(local, tmp)
+        os.replace(tmp, store.cache_dir / spec.file)
+    else:
+        store.path(spec.id)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["models"]:
+        try:
+            return run_models(argv[1:])
+        except KeyboardInterrupt:
+            return 130
+    args = build_parser().parse_args(argv)
+    try:
+        return run_stylize(args)
+    except UsageError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; no partial output was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,230 @@
+"""Pixel conversions (uint8 / uint16 / float, gray / RGB / RGBA) and image files.
+
+Inside the engine colour is float32 sRGB-encoded values in [0, 1] with straight (not premultiplied)
+alpha; hosts hand in whatever their layer holds and get the same dtype and channel count back.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Optional, Tuple, Union
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from .errors import InputError
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: Refuse files that would decode to more than this many pixels (decompression bombs).
+MAX_PIXELS = 16384 * 16384
+SUPPORTED_DTYPES = (np.uint8, np.uint16, np.float16, np.float32, np.float64)
+
+_LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+
+
+def check_array(img: np.ndarray, what: str = "image") -> None:
+    if not isinstance(img, np.ndarray):
+        raise InputError(f"The {what} must be a numpy array, not {type(img).__name__}.")
+    if img.dtype.type not in SUPPORTED_DTYPES:
+        raise InputError(f"The {what} has pixel type {img.dtype}; use uint8, uint16 or float32.")
+    if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] not in (1, 2, 3, 4)):
+        raise InputError(
+            f"The {what} has shape {img.shape}; expected HxW, HxWx1, HxWx2, HxWx3 or HxWx4."
+        )
+    if img.shape[0] < 1 or img.shape[1] < 1:
+        raise InputError(f"The {what} is empty ({img.shape[1]}x{img.shape[0]} pixels).")
+
+
+def scale_of(dtype: np.dtype) -> float:
+    """Value that means 'full intensity' for a dtype."""
+    if dtype == np.uint8:
+        return 255.0
+    if dtype == np.uint16:
+        return 65535.0
+    return 1.0
+
+
+def to_float(a: np.ndarray) -> np.ndarray:
+    """Any supported dtype -> float32 in [0, 1] (floats are passed through, not clipped)."""
+    if a.dtype == np.float32:
+        return a
+    out = a.astype(np.float32)
+    s = scale_of(a.dtype)
+    if s != 1.0:
+        out *= np.float32(1.0 / s)
+    return out
+
+
+def from_float(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """float32 in [0, 1] -> dtype, rounding and clipping for integer types."""
+    s = scale_of(dtype)
+    if s == 1.0:
+        return a.astype(dtype, copy=False)
+    return np.clip(np.rint(a * np.float32(s)), 0, s).astype(dtype)
+
+
+def channels(img: np.ndarray) -> int:
+    return 1 if img.ndim == 2 else int(img.shape[2])
+
+
+def color_part(img: np.ndarray) -> np.ndarray:
+    """The colour channels as an HxWx3 view-or-copy in the input's dtype (gray is repeated)."""
+    c = channels(img)
+    if img.ndim == 2:
+        img = img[:, :, None]
+    if c in (1, 2):
+        return np.repeat(img[:, :, :1], 3, axis=2)
+    return img[:, :, :3]
+
+
+def alpha_part(img: np.ndarray) -> Optional[np.ndarray]:
+    c = channels(img)
+    if c == 2:
+        return img[:, :, 1]
+    if c == 4:
+        return img[:, :, 3]
+    return None
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    return rgb @ _LUMA
+
+
+def rgb_float(img: np.ndarray, background: Optional[np.ndarray] = None) -> np.ndarray:
+    """HxWx3 float32 colour; where alpha < 1 the colour is blended towards `background` (an RGB
+    triple) so that hidden colour under transparent pixels does not steer the network."""
+    rgb = np.clip(to_float(color_part(img)), 0.0, 1.0)
+    alpha = alpha_part(img)
+    if alpha is None or background is None:
+        return rgb if rgb.flags.writeable and rgb is not img else rgb.copy()
+    a = np.clip(to_float(alpha), 0.0, 1.0)[:, :, None]
+    return rgb * a + background.astype(np.float32) * (1.0 - a)
+
+
+def mean_visible_color(img: np.ndarray) -> np.ndarray:
+    """Mean colour of the (partly) opaque pixels, weighted by alpha; mid-grey if none."""
+    step = max(1, int(np.sqrt(img.shape[0] * img.shape[1] / 250_000)))  # a sample is enough
+    small = img[::step, ::step]
+    rgb = np.clip(to_float(color_part(small)), 0.0, 1.0)
+    alpha = alpha_part(small)
+    if alpha is None:
+        return rgb.reshape(-1, 3).mean(axis=0)
+    a = np.clip(to_float(alpha), 0.0, 1.0).reshape(-1)
+    if a.sum() < 1e-6:
+        return np.full(3, 0.5, dtype=np.float32)
+    return (rgb.reshape(-1, 3) * a[:, None]).sum(axis=0) / a.sum()
+
+
+def to_uint8_rgb(
+    img: np.ndarray, background: Tuple[float, float, float] = (1.0, 1.0, 1.0)
+) -> np.ndarray:
+    """For the style network: RGB uint8, transparency flattened onto `background`."""
+    return from_float(rgb_float(img, np.asarray(background, np.float32)), np.dtype(np.uint8))
+
+
+def resize_float(
+    img: np.ndarray,
+    size_hw: Tuple[int, int],
+    resample: Optional[int] = None,
+    box: Optional[Tuple[float, float, float, float]] = None,
+) -> np.ndarray:
+    """Resize an HxWxC float32 array per channel with Pillow ('F' mode keeps full precision).
+    Default filter: Lanczos when shrinking (antialiased), bicubic when enlarging. `box` picks a
+    (fractional) source region, as in PIL.Image.resize."""
+    h, w = size_hw
+    if img.shape[:2] == (h, w) and box is None:
+        return img
+    if resample is None:
+        resample = Image.LANCZOS if h < img.shape[0] or w < img.shape[1] else Image.BICUBIC
+    chans = [
+        np.asarray(
+            Image.fromarray(np.ascontiguousarray(img[:, :, c])).resize((w, h), resample, box=box)
+        )
+        for c in range(img.shape[2])
+    ]
+    return np.stack(chans, axis=2)
+
+
+# -- files ---------------------------------------------------------------------------------------
+
+
+def load_image(path: PathLike) -> np.ndarray:
+    """Read any image Pillow can: returns uint8 RGB/RGBA, or uint16 for 16-bit files.
+
+    EXIF orientation is applied; CMYK, palette, 1-bit and Lab files are converted to RGB(A)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such file.")
+    if p.stat().st_size == 0:
+        raise InputError(f"{p}: the file is empty (0 bytes).")
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(p) as im:
+                if im.width * im.height > MAX_PIXELS:
+                    raise Image.DecompressionBombError("too many pixels")
+                im.load()
+                im = ImageOps.exif_transpose(im)
+                return _pil_to_array(im)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InputError(
+            f"{p}: the image is too large to open safely (more than {MAX_PIXELS // 1_000_000} "
+            "megapixels). Scale it down first."
+        ) from None
+    except InputError:
+        raise
+    except (OSError, ValueError, SyntaxError) as e:
+        raise InputError(
+            f"{p}: cannot read this image ({e}). Is it truncated or not an image? "
+            "Re-export it as PNG or JPEG."
+        ) from None
+
+
+def _pil_to_array(im: Image.Image) -> np.ndarray:
+    mode = im.mode
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        a = np.asarray(im)
+        if mode == "I":  # 32-bit int files are almost always 16-bit data in disguise
+            a = np.clip(a, 0, 65535)
+        return a.astype(np.uint16)
+    if mode == "F":
+        return np.asarray(im, dtype=np.float32)
+    has_alpha = mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
+        mode == "P" and "transparency" in im.info
+    )
+    return np.asarray(im.convert("RGBA" if has_alpha else "RGB"))
+
+
+def save_image(path: PathLike, img: np.ndarray, quality: int = 95) -> None:
+    """Write atomically: a temp file in the same folder, then rename, so a failure or a cancel
+    never leaves a half-written file at `path`. 16-bit and float data are written as 8-bit."""
+    p = Path(path)
+    if img.dtype != np.uint8:
+        img = from_float(to_float(img), np.dtype(np.uint8))
+    if img.ndim == 3 and img.shape[2] == 1:
+        img = img[:, :, 0]
+    ext = p.suffix.lower()
+    if ext in (".jpg", ".jpeg") and channels(img) in (2, 4):
+        img = img[:, :, :-1] if channels(img) == 4 else img[:, :, 0]
+    im = Image.fromarray(img)
+    fmt = Image.registered_extensions().get(ext)
+    if fmt is None:
+        raise InputError(f"{p}: unknown image format '{ext}'; use .png, .jpg, .tif or .webp.")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + p.name + ".", suffix=".tmp", dir=p.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            kwargs = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
+            im.save(f, format=fmt, **kwargs)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual file mode
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

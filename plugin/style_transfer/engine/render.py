@@ -1,0 +1,414 @@
+"""Content of any size -> stylized image of exactly the same size, shape and dtype.
+
+Pipeline (all float32, streamed in horizontal bands so memory stays bounded for 8k images):
+1. working size = image size x style scale (auto: about 1024 px on the long side);
+2. the working image is cut into overlapping tiles the network can take. The transformer uses
+   instance normalisation, so every tile gets its own colour statistics: each tile is therefore
+   matched (gain + offset per channel, on a coarse grid) to one low-resolution render of the whole
+   image, and tiles are cross-faded over their overlap with raised-cosine weights that skip the
+   few pixels next to a tile edge (mirror-padding artefacts live there);
+3. if the working size is smaller than the image, the result is brought back to full size by
+   guided upsampling: bilinear upsampling of the stylization plus the content's own fine detail,
+   scaled by the local slope between stylization and content luminance (a guided-filter
+   coefficient), so edges stay sharp instead of a blurry plain resize;
+4. optional: keep the content's colours (Lab chroma), blend with a mask, carry alpha through.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Tuple
+
+import numpy as np
+from PIL import Image
+
+from .colors import keep_colors
+from .errors import InputError
+from .images import (
+    alpha_part,
+    channels,
+    check_array,
+    color_part,
+    from_float,
+    luminance,
+    mean_visible_color,
+    resize_float,
+    rgb_float,
+    to_float,
+)
+from .progress import Progress
+from .runtime import DYNAMIC_MAX, Network
+
+AUTO_LONG_SIDE = 1024  # auto scale: the network paints big images at about this size
+MIN_SCALE, MAX_SCALE = 0.01, 4.0
+BAND_ROWS = 256  # rows per band in the streamed post-processing
+DYNAMIC_TILE = 768  # tile size for the dynamic model (its first invoke per size is slow)
+_MATCH_GRID = 8  # tiles are tone-matched to the reference on an 8x8 grid of block means
+_UPSAMPLE_RADIUS = 2  # guided-upsampling window radius, in working-size pixels
+_UPSAMPLE_EPS = 1e-3
+
+Sink = Callable[[int, int, np.ndarray], None]  # (row0, row1, float32 rows x W x 3)
+
+
+@dataclass
+class RenderOptions:
+    strength: float = 1.0  # 0..1: 0 = the content's own style, 1 = the chosen style(s)
+    scale: Optional[float] = None  # None = auto; 1.0 = paint at the image's own resolution
+    preserve_colors: bool = False
+    mask: Optional[np.ndarray] = None  # HxW, 0..1 (float) or 0..255 (uint8); 0 = keep input
+    model: str = "int8"  # "int8" | "f16" | "int8-dynamic"
+    style_mode: str = "crop"  # how style IMAGES become vectors: crop | whole | multi
+
+
+def working_size(h: int, w: int, scale: Optional[float]) -> Tuple[int, int]:
+    if scale is None:
+        s = min(1.0, AUTO_LONG_SIDE / max(h, w))
+    else:
+        if not (isinstance(scale, (int, float)) and MIN_SCALE <= scale <= MAX_SCALE):
+            raise InputError(
+                f"Style scale must be between {MIN_SCALE} and {MAX_SCALE}, not {scale}."
+            )
+        s = float(scale)
+    return max(1, round(h * s)), max(1, round(w * s))
+
+
+def tile_starts(n: int, tile: int, overlap: int) -> List[int]:
+    """Evenly spread tile origins covering [0, n); neighbours overlap by at least `overlap`."""
+    if n <= tile:
+        return [0]
+    count = math.ceil((n - overlap) / (tile - overlap))
+    return [round(i * (n - tile) / (count - 1)) for i in range(count)]
+
+
+def _axis_weights(starts: List[int], tile: int, n: int, margin: int) -> List[np.ndarray]:
+    """Per-tile 1-D blend weights: raised-cosine ramps over each shared overlap, zero within
+    `margin` px of an inner tile edge, 1 elsewhere. Neighbouring ramps sum to 1."""
+    out = []
+    for i, s in enumerate(starts):
+        length = min(tile, n - s)
+        w = np.ones(length, np.float32)
+        x = np.arange(length, dtype=np.float32)
+        if i > 0:
+            ov = starts[i - 1] + tile - s
+            m = min(margin, ov // 4)
+            t = np.clip((x - m) / max(1, ov - 2 * m), 0, 1)
+            w *= 0.5 - 0.5 * np.cos(np.pi * t)
+        if i < len(starts) - 1:
+            ov = s + tile - starts[i + 1]
+            m = min(margin, ov // 4)
+            t = np.clip((length - 1 - x - m) / max(1, ov - 2 * m), 0, 1)
+            w *= 0.5 - 0.5 * np.cos(np.pi * t)
+        out.append(np.maximum(w, 1e-4))
+    return out
+
+
+@dataclass
+class TilePlan:
+    tile: int
+    overlap: int
+    ys: List[int]
+    xs: List[int]
+
+    @property
+    def count(self) -> int:
+        return len(self.ys) * len(self.xs)
+
+
+def plan_tiles(h: int, w: int, network: Network) -> TilePlan:
+    if network.dynamic:
+        tile = DYNAMIC_TILE
+        if max(h, w) <= DYNAMIC_MAX:  # fits in one call: no tiles, no seams
+            tile = max(h, w)
+    else:
+        tile = network.input_hw[0]
+    overlap = max(16, tile // 6)
+    return TilePlan(tile, overlap, tile_starts(h, tile, overlap), tile_starts(w, tile, overlap))
+
+
+def _fit_tile_shape(x: np.ndarray, tile: int, network: Network) -> np.ndarray:
+    """Fixed-size networks need exactly tile x tile: mirror-pad smaller pieces."""
+    if network.dynamic:
+        return x
+    h, w = x.shape[:2]
+    if (h, w) == (tile, tile):
+        return x
+    return np.pad(x, ((0, tile - h), (0, tile - w), (0, 0)), mode="symmetric")
+
+
+def _block_means(x: np.ndarray, grid: int) -> np.ndarray:
+    h, w = x.shape[:2]
+    ys = np.linspace(0, h, min(grid, h) + 1).astype(int)
+    xs = np.linspace(0, w, min(grid, w) + 1).astype(int)
+    sums = np.add.reduceat(np.add.reduceat(x, ys[:-1], axis=0), xs[:-1], axis=1)
+    counts = np.outer(np.diff(ys), np.diff(xs))[:, :, None]
+    return (sums / counts).reshape(-1, x.shape[2])
+
+
+def _tone_match(out: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Per-channel gain/offset so the tile's coarse tones follow the whole-image reference."""
+    a = _block_means(out, _MATCH_GRID)
+    b = _block_means(ref, _MATCH_GRID)
+    am, bm = a.mean(axis=0), b.mean(axis=0)
+    var = ((a - am) ** 2).mean(axis=0)
+    cov = ((a - am) * (b - bm)).mean(axis=0)
+    gain = np.where(var > 1e-5, cov / np.maximum(var, 1e-5), 1.0)
+    gain = np.clip(gain, 0.6, 1.6).astype(np.float32)
+    offset = (bm - gain * am).astype(np.float32)
+    return np.clip(out * gain + offset, 0.0, 1.0)
+
+
+class TileRenderer:
+    """Renders a float32 RGB image (given as a tile reader) through a transformer network."""
+
+    def __init__(self, network: Network, vector: np.ndarray, progress: Progress) -> None:
+        self.net = network
+        self.vector = vector
+        self.progress = progress
+
+    def reference(self, small_rgb: np.ndarray) -> np.ndarray:
+        """One render of the whole image at the network's native size (tone reference)."""
+        if self.net.dynamic:
+            h, w = small_rgb.shape[:2]
+            k = min(1.0, 512 / max(h, w))
+            size = (max(16, round(h * k)), max(16, round(w * k)))
+        else:
+            size = self.net.input_hw
+        x = np.clip(resize_float(small_rgb, size), 0.0, 1.0)
+        self.progress.check()
+        return self.net.transform(x, self.vector)
+
+    def render(
+        self,
+        h: int,
+        w: int,
+        read: Callable[[int, int, int, int], np.ndarray],
+        sink: Sink,
+        ref: Optional[np.ndarray],
+        span: Tuple[float, float],
+    ) -> TilePlan:
+        plan = plan_tiles(h, w, self.net)
+        t = plan.tile
+        wy = _axis_weights(plan.ys, t, h, margin=8)
+        wx = _axis_weights(plan.xs, t, w, margin=8)
+        done, total = 0, plan.count
+        acc = np.zeros((0, w, 3), np.float32)
+        wacc = np.zeros((0, w), np.float32)
+        acc_y0 = 0
+        for iy, y in enumerate(plan.ys):
+            th = min(t, h - y)
+            need = y + th - acc_y0
+            if need > acc.shape[0]:
+                grow = need - acc.shape[0]
+                acc = np.concatenate([acc, np.zeros((grow, w, 3), np.float32)])
+                wacc = np.concatenate([wacc, np.zeros((grow, w), np.float32)])
+            for ix, x in enumerate(plan.xs):
+                self.progress.check()
+                tw = min(t, w - x)
+                piece = read(y, x, th, tw)
+                out = self.net.transform(_fit_tile_shape(piece, t, self.net), self.vector)
+                out = out[:th, :tw]
+                if ref is not None and total > 1:
+                    out = _tone_match(out, _ref_region(ref, h, w, y, x, th, tw))
+                weight = wy[iy][:, None] * wx[ix][None, :]
+                r0 = y - acc_y0
+                acc[r0:r0 + th, x:x + tw] += out * weight[:, :, None]
+                wacc[r0:r0 + th, x:x + tw] += weight
+                done += 1
+                self.progress.report(span[0] + (span[1] - span[0]) * done / total, "painting")
+            final = plan.ys[iy + 1] if iy + 1 < len(plan.ys) else h
+            n = final - acc_y0
+            sink(acc_y0, final, acc[:n] / wacc[:n, :, None])
+            acc, wacc, acc_y0 = acc[n:], wacc[n:], final
+        return plan
+
+
+def _ref_region(ref: np.ndarray, h: int, w: int, y: int, x: int, th: int, tw: int) -> np.ndarray:
+    """The reference's view of one tile, at a small size (it only carries coarse tones)."""
+    rh, rw = ref.shape[:2]
+    box = (x * rw / w, y * rh / h, (x + tw) * rw / w, (y + th) * rh / h)
+    size = (max(_MATCH_GRID, round(box[3] - box[1])), max(_MATCH_GRID, round(box[2] - box[0])))
+    return resize_float(ref, size, Image.BILINEAR, box)
+
+
+# -- guided upsampling ---------------------------------------------------------------------------
+
+
+def _box(x: np.ndarray, r: int) -> np.ndarray:
+    """Mean over a (2r+1)^2 window, edges clamped, via cumulative sums (O(1) per pixel)."""
+    p = np.pad(x, ((r + 1, r), (r + 1, r)) + ((0, 0),) * (x.ndim - 2), mode="edge")
+    c = p.cumsum(axis=0, dtype=np.float64)
+    c = c[2 * r + 1:] - c[:-2 * r - 1]
+    c = c.cumsum(axis=1)
+    c = c[:, 2 * r + 1:] - c[:, :-2 * r - 1]
+    return (c / (2 * r + 1) ** 2).astype(np.float32)
+
+
+def _slope(guide: np.ndarray, target: np.ndarray, r: int, eps: float) -> np.ndarray:
+    """Guided-filter coefficient a (per channel): local slope of target vs guide, smoothed."""
+    g = guide[:, :, None]
+    mg, mt = _box(g, r), _box(target, r)
+    cov = _box(g * target, r) - mg * mt
+    var = _box(g * g, r) - mg * mg
+    a = np.clip(cov / (var + eps), -3.0, 3.0)
+    return _box(a, r)
+
+
+class _Upsampler:
+    """Bilinear upsampling by rows, with pixel centres aligned (as image resizing does)."""
+
+    def __init__(self, lo_hw: Tuple[int, int], hi_hw: Tuple[int, int]) -> None:
+        self.lo_h, self.lo_w = lo_hw
+        self.hi_h, self.hi_w = hi_hw
+        self.x0, self.x1, self.fx = self._coords(self.lo_w, self.hi_w, np.arange(self.hi_w))
+
+    @staticmethod
+    def _coords(n_lo: int, n_hi: int, idx: np.ndarray):
+        pos = (idx + 0.5) * (n_lo / n_hi) - 0.5
+        pos = np.clip(pos, 0, n_lo - 1)
+        i0 = np.floor(pos).astype(np.intp)
+        i1 = np.minimum(i0 + 1, n_lo - 1)
+        return i0, i1, (pos - i0).astype(np.float32)
+
+    def rows(self, lo: np.ndarray, y0: int, y1: int) -> np.ndarray:
+        r0, r1, fy = self._coords(self.lo_h, self.hi_h, np.arange(y0, y1))
+        shape = (-1, 1) + (1,) * (lo.ndim - 2)
+        v = lo[r0] * (1 - fy).reshape(shape) + lo[r1] * fy.reshape(shape)
+        shape_x = (1, -1) + (1,) * (lo.ndim - 2)
+        fx = self.fx.reshape(shape_x)
+        return v[:, self.x0] * (1 - fx) + v[:, self.x1] * fx
+
+
+# -- the whole render ----------------------------------------------------------------------------
+
+
+class Render:
+    """One stylization of one content image. Construct, then call run()."""
+
+    def __init__(
+        self,
+        content: np.ndarray,
+        network: Network,
+        vector: np.ndarray,
+        options: RenderOptions,
+        progress: Progress,
+    ) -> None:
+        check_array(content, "content image")
+        self.src = content
+        self.h, self.w = content.shape[:2]
+        self.net = network
+        self.vector = vector
+        self.opt = options
+        self.progress = progress
+        self.mask = _check_mask(options.mask, self.h, self.w)
+        self.background = mean_visible_color(content).astype(np.float32)
+        self.out = np.empty_like(content)
+
+    def _read_full(self, y: int, x: int, th: int, tw: int) -> np.ndarray:
+        return rgb_float(self.src[y:y + th, x:x + tw], self.background)
+
+    def work_image(self, wh: int, ww: int) -> np.ndarray:
+        """Content at working size, built band by band (no full-size float copy)."""
+        if (wh, ww) == (self.h, self.w):
+            return self._read_full(0, 0, self.h, self.w)
+        u8 = np.empty((self.h, self.w, 3), np.uint8)
+        for y in range(0, self.h, BAND_ROWS * 4):
+            u8[y:y + BAND_ROWS * 4] = from_float(
+                self._read_full(y, 0, BAND_ROWS * 4, self.w), np.dtype(np.uint8))
+        resample = Image.LANCZOS if wh < self.h else Image.BICUBIC
+        im = Image.fromarray(u8).resize((ww, wh), resample, reducing_gap=3.0)
+        return np.asarray(im, dtype=np.float32) / 255.0
+
+    def run(self) -> np.ndarray:
+        wh, ww = working_size(self.h, self.w, self.opt.scale)
+        tiler = TileRenderer(self.net, self.vector, self.progress)
+        full = (wh, ww) == (self.h, self.w)
+        plan = plan_tiles(wh, ww, self.net)
+        self.progress.report(0.02, "preparing")
+        work = None if full and plan.count > 1 else self.work_image(wh, ww)
+        ref = None
+        if plan.count > 1:
+            small = work if work is not None else self._small_image()
+            ref = tiler.reference(small)
+        self.progress.report(0.05, "painting")
+        if full:
+            if work is not None:
+                reader = lambda y, x, th, tw: work[y:y + th, x:x + tw]  # noqa: E731
+            else:
+                reader = self._read_full
+            tiler.render(wh, ww, reader, self._finish_rows, ref, (0.05, 0.97))
+        else:
+            lo = np.empty((wh, ww, 3), np.float32)
+
+            def keep(y0: int, y1: int, rows: np.ndarray) -> None:
+                lo[y0:y1] = rows
+
+            assert work is not None
+            tiler.render(wh, ww, lambda y, x, th, tw: work[y:y + th, x:x + tw], keep, ref,
+                         (0.05, 0.85))
+            self._upsample(work, lo)
+        self.progress.report(1.0, "done")
+        return self.out
+
+    def _small_image(self) -> np.ndarray:
+        """A cheap (strided) ~1-2k px version of the full-size content for the tone reference:
+        it only has to carry coarse tones, and it avoids a full-size float copy."""
+        k = max(1, max(self.h, self.w) // AUTO_LONG_SIDE)
+        return rgb_float(self.src[::k, ::k], self.background)
+
+    def _upsample(self, work: np.ndarray, lo: np.ndarray) -> None:
+        guide_lo = luminance(work)
+        a = _slope(guide_lo, lo, _UPSAMPLE_RADIUS, _UPSAMPLE_EPS)
+        up = _Upsampler(lo.shape[:2], (self.h, self.w))
+        for y0 in range(0, self.h, BAND_ROWS):
+            y1 = min(self.h, y0 + BAND_ROWS)
+            self.progress.check()
+            guide_hi = luminance(self._read_full(y0, 0, y1 - y0, self.w))
+            detail = (guide_hi - up.rows(guide_lo, y0, y1))[:, :, None]
+            rows = up.rows(lo, y0, y1) + up.rows(a, y0, y1) * detail
+            self._finish_rows(y0, y1, np.clip(rows, 0.0, 1.0))
+            self.progress.report(0.85 + 0.12 * y1 / self.h, "upsampling")
+
+    def _finish_rows(self, y0: int, y1: int, styl: np.ndarray) -> None:
+        """Colours, mask and alpha for rows [y0, y1); writes the output in the input's dtype."""
+        src = self.src[y0:y1]
+        if self.opt.preserve_colors or self.mask is not None:
+            content = np.clip(to_float(color_part(src)), 0.0, 1.0)
+            if self.opt.preserve_colors:
+                styl = keep_colors(styl, content)
+            if self.mask is not None:
+                m = self.mask[y0:y1, :, None]
+                styl = styl * m + content * (1.0 - m)
+        c = channels(src)
+        out = self.out[y0:y1]
+        if c in (1, 2):
+            gray = from_float(luminance(styl), src.dtype)
+            if c == 1:
+                out[...] = gray.reshape(out.shape)
+            else:
+                out[:, :, 0] = gray
+        else:
+            out[:, :, :3] = from_float(styl, src.dtype)
+        alpha = alpha_part(src)
+        if alpha is not None:
+            out[:, :, -1] = alpha
+            transparent = alpha == 0  # hidden pixels keep their exact input values
+            if transparent.any():
+                out[transparent] = src[transparent]
+        if self.mask is not None:
+            keep = self.mask[y0:y1] <= 0.0  # mask 0 = bit-identical input
+            out[keep] = src[keep]
+
+
+def _check_mask(mask: Optional[np.ndarray], h: int, w: int) -> Optional[np.ndarray]:
+    if mask is None:
+        return None
+    m = np.asarray(mask)
+    if m.ndim == 3 and m.shape[2] == 1:
+        m = m[:, :, 0]
+    if m.shape != (h, w):
+        raise InputError(f"The mask is {m.shape[1::-1]} pixels but the image is {w}x{h}; "
+                         "they must be the same size.")
+    if m.dtype == bool:
+        m = m.astype(np.float32)
+    return np.clip(to_float(m), 0.0, 1.0)

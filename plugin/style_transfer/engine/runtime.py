@@ -1,0 +1,163 @@
+"""LiteRT interpreters for the two networks.
+
+One Interpreter must not be used from two threads at once, so each thread gets its own, kept for
+reuse (building one costs ~50 ms; the first invoke at a new input size costs up to 3x a normal one).
+Inputs are matched by name and shape, never by position: the published files list them in
+different orders.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, Dict, Optional, Tuple
+
+import numpy as np
+
+from .errors import DependencyError, ModelError
+
+STYLE_DIM = 100
+_DYNAMIC_MULTIPLE = 4  # the dynamic transformer rounds H and W up to this
+_DYNAMIC_MIN = 16  # a 1x1 input fails inside MIRROR_PAD; pad tiny inputs up to this
+DYNAMIC_MAX = 1024  # im2col overflows 32 bit above ~1800^2; keep well below
+
+
+def interpreter_class() -> Any:
+    """ai-edge-litert first (maintained), then the frozen tflite-runtime, then full TensorFlow."""
+    # LiteRT logs "INFO: Created TensorFlow Lite XNNPACK delegate" on every interpreter: that
+    # would land in a host's log or between CLI progress bars. Only level 3 hides it (checked).
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+
+        return Interpreter
+    except ImportError:
+        pass
+    try:
+        from tflite_runtime.interpreter import Interpreter  # type: ignore[import-not-found]
+
+        return Interpreter
+    except ImportError:
+        pass
+    try:
+        import tensorflow as tf  # type: ignore[import-not-found]
+
+        return tf.lite.Interpreter
+    except ImportError:
+        raise DependencyError(
+            "The TFLite runtime is not installed. Fix: `pip install ai-edge-litert` in the Python "
+            "that runs this plugin (installer.py does this for Krita and GIMP)."
+        ) from None
+
+
+def default_threads() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+class Network:
+    """One model file; one interpreter per calling thread. Tracks time spent inside invoke()."""
+
+    def __init__(
+        self, path: Path, threads: Optional[int] = None, dynamic: Optional[bool] = None
+    ) -> None:
+        self.path = Path(path)
+        self.threads = threads or default_threads()
+        self._local = threading.local()
+        self._cls = interpreter_class()
+        self._lock = threading.Lock()
+        self.invoke_seconds = 0.0
+        self.invokes = 0
+        probe = self._interpreter()
+        details = probe.get_input_details()
+        # The dynamic int8 transformer declares a fixed [1,384,384,3] signature yet accepts
+        # resize_tensor_input, so the manifest (input_size: null) is the reliable source.
+        if dynamic is None:
+            dynamic = any(-1 in list(d.get("shape_signature", d["shape"])) for d in details)
+        self.dynamic = dynamic
+        shape = self._image_input(probe)["shape"]
+        self.input_hw: Tuple[int, int] = (int(shape[1]), int(shape[2]))
+
+    def _interpreter(self) -> Any:
+        it = getattr(self._local, "interpreter", None)
+        if it is None:
+            try:
+                it = self._cls(model_path=str(self.path), num_threads=self.threads)
+                it.allocate_tensors()
+            except (ValueError, RuntimeError) as e:
+                raise ModelError(
+                    f"{self.path} is not a usable TFLite model ({e}). Delete it and run "
+                    "`style-transfer models fetch` to download a verified copy."
+                ) from e
+            self._local.interpreter = it
+            self._local.size = None
+        return it
+
+    @staticmethod
+    def _image_input(it: Any) -> Dict[str, Any]:
+        for d in it.get_input_details():
+            if d["shape"][-1] == 3 and len(d["shape"]) == 4:
+                return d
+        raise ModelError("Model has no image input [1,H,W,3]; is this the right file?")
+
+    @staticmethod
+    def _vector_input(it: Any) -> Optional[Dict[str, Any]]:
+        for d in it.get_input_details():
+            if d["shape"][-1] == STYLE_DIM:
+                return d
+        return None
+
+    def _invoke(self, it: Any) -> None:
+        t = time.perf_counter()
+        it.invoke()  # releases the GIL: UI threads stay live
+        dt = time.perf_counter() - t
+        with self._lock:
+            self.invoke_seconds += dt
+            self.invokes += 1
+
+    def predict(self, image: np.ndarray) -> np.ndarray:
+        """Style network: float32 [H,W,3] in [0,1] at input size -> float32 (100,)."""
+        it = self._interpreter()
+        d = self._image_input(it)
+        it.set_tensor(d["index"], np.ascontiguousarray(image[None], dtype=np.float32))
+        self._invoke(it)
+        out = it.get_tensor(it.get_output_details()[0]["index"])
+        return out.reshape(-1).astype(np.float32)
+
+    def transform(self, content: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """Transformer: float32 [H,W,3] in [0,1] + (100,) vector -> float32 [H,W,3] in [0,1].
+
+        Fixed-size models need content at exactly input_hw. The dynamic model takes any size:
+        it is padded to a multiple of 4 (>= 16) here and cropped back, so callers never see its
+        rounding or its 1x1 failure."""
+        it = self._interpreter()
+        img = self._image_input(it)
+        h, w = content.shape[:2]
+        if self.dynamic:
+            ph = max(_DYNAMIC_MIN, -(-h // _DYNAMIC_MULTIPLE) * _DYNAMIC_MULTIPLE)
+            pw = max(_DYNAMIC_MIN, -(-w // _DYNAMIC_MULTIPLE) * _DYNAMIC_MULTIPLE)
+            if max(ph, pw) > 2 * DYNAMIC_MAX:
+                raise ModelError(f"{ph}x{pw} is too large for one call of the dynamic model")
+            if (ph, pw) != (h, w):
+                content = np.pad(content, ((0, ph - h), (0, pw - w), (0, 0)), mode="symmetric")
+            if self._local.size != (ph, pw):
+                it.resize_tensor_input(img["index"], [1, ph, pw, 3])
+                it.allocate_tensors()
+                self._local.size = (ph, pw)
+                img = self._image_input(it)
+        elif (h, w) != self.input_hw:
+            raise ValueError(f"fixed-size model needs {self.input_hw}, got {(h, w)}")
+        vec = self._vector_input(it)
+        if vec is None:
+            raise ModelError(f"{self.path.name} has no style-vector input; is it a transformer?")
+        it.set_tensor(img["index"], np.ascontiguousarray(content[None], dtype=np.float32))
+        it.set_tensor(vec["index"], vector.reshape(1, 1, 1, STYLE_DIM).astype(np.float32))
+        self._invoke(it)
+        out = it.get_tensor(it.get_output_details()[0]["index"])[0]
+        return out[:h, :w]
+
+    def reset_stats(self) -> None:
+        with self._lock:
+            self.invoke_seconds = 0.0
+            self.invokes = 0
