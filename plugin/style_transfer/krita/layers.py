@@ -232,7 +232,7 @@ def _to_document_bytes(doc: Any, rgba: np.ndarray, rect: Rect) -> bytes:
     depth = doc.colorDepth()
     if doc.colorModel() in NATIVE_MODELS:
         return rgba_to_bytes(rgba, depth)
-    from krita import Krita  # noqa: PLC0415 - only importable inside Krita
+    from krita import Krita  # only importable inside Krita
 
     scratch = Krita.instance().createDocument(
         rect.w, rect.h, "style-transfer-scratch", "RGBA", depth, "", doc.resolution()
@@ -253,7 +253,9 @@ def _to_document_bytes(doc: Any, rgba: np.ndarray, rect: Rect) -> bytes:
         scratch.close()
 
 
-def add_result_layer(doc: Any, above: Optional[Any], rgba: np.ndarray, rect: Rect, name: str) -> Any:
+def add_result_layer(
+    doc: Any, above: Optional[Any], rgba: np.ndarray, rect: Rect, name: str
+) -> Any:
     """Create ONE paint layer holding `rgba` at `rect`, directly above `above` (or on top).
 
     The pixels are written before the layer is inserted, so inserting it is the only change to the

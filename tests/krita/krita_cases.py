@@ -1,0 +1,367 @@
+"""Runs INSIDE real Krita via `kritarunner -s krita_cases -f main OUT_JSON PYKRITA_DIR IMAGES`.
+
+Imports the plugin from the pykrita folder installer.py filled (exactly what Krita loads), drives
+the same controller the docker and the Filter actions use, and writes one JSON object per case to
+OUT_JSON for pytest to assert on (kritarunner itself always exits 0). The file is rewritten after
+every case so a crash still leaves the cases before it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+import traceback
+from typing import Any, Callable, Dict, List
+
+RESULTS: Dict[str, Any] = {}
+OUT = ""
+
+
+def dump() -> None:
+    with open(OUT, "w", encoding="utf-8") as f:  # utf-8: Krita may run with an ASCII locale
+        json.dump(RESULTS, f, indent=1)
+
+
+def case(name: str, fn: Callable[[], Dict[str, Any]]) -> None:
+    RESULTS[name] = {"started": True}
+    dump()
+    t = time.time()
+    try:
+        RESULTS[name] = fn()
+    except Exception:
+        RESULTS[name] = {"error": traceback.format_exc()}
+    RESULTS[name]["seconds"] = round(time.time() - t, 2)
+    dump()
+
+
+def digest(node: Any) -> str:
+    b = node.bounds()
+    return hashlib.sha256(bytes(node.pixelData(b.x(), b.y(), b.width(), b.height()))).hexdigest()
+
+
+def wait_finished(ctl: Any, start: Callable[[], Any], cancel_after: float = -1) -> Dict[str, Any]:
+    """Start a render and spin Qt's event loop until the controller reports back."""
+    from style_transfer.krita.qt import QEventLoop, QTimer
+
+    got: Dict[str, Any] = {}
+    loop = QEventLoop()
+    progress: List[float] = []
+
+    def on_finished(layer: Any, message: str) -> None:
+        got["layer"], got["message"] = layer, message
+        loop.quit()
+
+    ctl.finished.connect(on_finished)
+    ctl.progressed.connect(lambda f, s: progress.append(f))
+    error = start()
+    if error:
+        ctl.finished.disconnect(on_finished)
+        return {"start_error": error}
+    if cancel_after >= 0:
+        QTimer.singleShot(int(cancel_after * 1000), ctl.cancel)
+    # the main thread keeps spinning while the worker renders: count how often it got to run
+    ticks = [0]
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.__setitem__(0, ticks[0] + 1))
+    timer.start(20)
+    QTimer.singleShot(180_000, loop.quit)
+    t0 = time.time()
+    loop.exec() if hasattr(loop, "exec") else loop.exec_()
+    timer.stop()
+    ctl.finished.disconnect(on_finished)
+    got["ui_ticks"] = ticks[0]
+    got["render_seconds"] = time.time() - t0
+    got["progress_calls"] = len(progress)
+    return got
+
+
+def rgba_of(node: Any) -> Any:
+    from style_transfer.krita import layers
+
+    b = layers.Rect.of(node.bounds())
+    return layers.bytes_to_rgba(bytes(node.pixelData(b.x, b.y, b.w, b.h)), b.w, b.h,
+                                node.colorDepth())
+
+
+def make_doc(k: Any, w: int, h: int, model: str, depth: str, name: str) -> Any:
+    return k.createDocument(w, h, name, model, depth, "", 300.0)
+
+
+def load_rgba8(path: str, w: int, h: int) -> Any:
+    from style_transfer.krita import layers
+    from style_transfer.krita.qt import QImage, Qt
+
+    img = QImage(path).scaled(w, h, Qt.AspectRatioMode.IgnoreAspectRatio,
+                              Qt.TransformationMode.SmoothTransformation)
+    return layers.qimage_to_rgba(img)
+
+
+def paint(node: Any, rgba: Any, x: int, y: int, depth: str = "U8") -> None:
+    from style_transfer.krita import layers
+
+    node.setPixelData(layers.rgba_to_bytes(rgba, depth), x, y, rgba.shape[1], rgba.shape[0])
+
+
+def layer_info(doc: Any, source: Any, result: Any) -> Dict[str, Any]:
+    parent = result.parentNode()
+    siblings = [c.name() for c in parent.childNodes()]
+    b, sb = result.bounds(), source.bounds()
+    return {
+        "name": result.name(),
+        "type": result.type(),
+        "bounds": [b.x(), b.y(), b.width(), b.height()],
+        "source_bounds": [sb.x(), sb.y(), sb.width(), sb.height()],
+        "directly_above": siblings.index(result.name()) == siblings.index(source.name()) + 1,
+        "same_parent": parent.uniqueId() == source.parentNode().uniqueId(),
+        "n_layers": len(doc.rootNode().childNodes()),
+        "doc_model": [doc.colorModel(), doc.colorDepth()],
+        "result_model": [result.colorModel(), result.colorDepth()],
+    }
+
+
+def main(args: List[str]) -> None:
+    global OUT
+    OUT, pykrita, images = args[0], args[1], args[2]
+    sys.path.insert(0, pykrita)  # what Krita does for <resource folder>/pykrita
+    import numpy as np
+
+    RESULTS["python"] = sys.version.split()[0]
+    try:
+        import style_transfer
+        from style_transfer.krita import controller as ctlmod
+        from style_transfer.krita import layers
+    except Exception:
+        RESULTS["import_error"] = traceback.format_exc()
+        dump()
+        return
+    RESULTS["plugin_file"] = style_transfer.__file__
+    RESULTS["numpy"] = [np.__version__, np.__file__]
+    from krita import Krita, Selection
+
+    k = Krita.instance()
+    ctl = ctlmod.controller()
+    udnie = f"{images}/udnie.jpg"
+    S = ctlmod.Settings  # noqa: N806
+    E = ctlmod.StyleEntry  # noqa: N806
+    base = S(styles=[E("file", udnie, "udnie")], strength=0.8, scale=1.0, model="int8")
+    photo = load_rgba8(f"{images}/golden_gate.jpg", 340, 150)
+
+    def rgba8() -> Dict[str, Any]:
+        doc = make_doc(k, 300, 200, "RGBA", "U8", "rgba8")
+        src = doc.createNode("photo", "paintlayer")
+        doc.rootNode().addChildNode(src, None)
+        paint(src, photo, -20, 10)  # wider than the canvas and offset: must keep its place
+        doc.refreshProjection()
+        before = digest(src)
+        got = wait_finished(ctl, lambda: ctl.apply(base, doc, src))
+        res = got.pop("layer", None)
+        out = {k2: v for k2, v in got.items()}
+        if res is None:
+            return out
+        out.update(layer_info(doc, src, res))
+        out["source_unchanged"] = digest(src) == before
+        # the layer must hold exactly what the engine makes of the same pixels (byte order!)
+        engine = ctl.engine()
+        from style_transfer.engine import RenderOptions
+
+        ref = engine.stylize(rgba_of(src), [udnie], [1.0],
+                             RenderOptions(strength=0.8, scale=1.0, model="int8"))
+        mine = rgba_of(res)
+        out["shape"] = list(mine.shape)
+        out["max_diff_vs_engine"] = int(np.abs(mine.astype(int) - ref.astype(int)).max())
+        out["mean_abs_change_vs_source"] = float(np.abs(mine[..., :3].astype(float)
+                                                        - photo[..., :3]).mean())
+        out["progress_max"] = got.get("progress_calls")
+        return out
+
+    def selection() -> Dict[str, Any]:
+        doc = make_doc(k, 300, 200, "RGBA", "U8", "sel")
+        src = doc.createNode("photo", "paintlayer")
+        doc.rootNode().addChildNode(src, None)
+        paint(src, photo[:200, :300], 0, 0)
+        sel = Selection()
+        sel.select(60, 40, 120, 80, 255)
+        doc.setSelection(sel)
+        before = digest(src)
+        got = wait_finished(ctl, lambda: ctl.apply(base, doc, src))
+        res = got.pop("layer", None)
+        if res is None:
+            return got
+        out = layer_info(doc, src, res)
+        out["source_unchanged"] = digest(src) == before
+        full = layers.bytes_to_rgba(bytes(res.pixelData(0, 0, 300, 200)), 300, 200, "U8")
+        inside = np.zeros((200, 300), bool)
+        inside[40:120, 60:180] = True
+        out["alpha_outside_max"] = int(full[..., 3][~inside].max())
+        out["alpha_inside_min"] = int(full[..., 3][inside].min())
+        return out
+
+    def depth16() -> Dict[str, Any]:
+        doc = make_doc(k, 200, 120, "RGBA", "U16", "u16")
+        src = doc.createNode("photo16", "paintlayer")
+        doc.rootNode().addChildNode(src, None)
+        p16 = layers.convert_dtype(photo[:120, :200], np.dtype(np.uint16))
+        paint(src, p16, 0, 0, "U16")
+        before = digest(src)
+        got = wait_finished(ctl, lambda: ctl.apply(base, doc, src))
+        res = got.pop("layer", None)
+        if res is None:
+            return got
+        out = layer_info(doc, src, res)
+        out["source_unchanged"] = digest(src) == before
+        mine = rgba_of(res)
+        ref = ctl.engine().stylize(p16, [udnie], [1.0],
+                                   __import__("style_transfer.engine", fromlist=["x"])
+                                   .RenderOptions(strength=0.8, scale=1.0))
+        out["dtype"] = str(mine.dtype)
+        out["max_diff_vs_engine"] = int(np.abs(mine.astype(int) - ref.astype(int)).max())
+        out["alpha_min"] = int(mine[..., 3].min())
+        out["distinct_values"] = int(len(np.unique(mine[..., 0])))
+        return out
+
+    def float32() -> Dict[str, Any]:
+        doc = make_doc(k, 160, 100, "RGBA", "F32", "f32")
+        src = doc.createNode("photof", "paintlayer")
+        doc.rootNode().addChildNode(src, None)
+        pf = layers.convert_dtype(photo[:100, :160], np.dtype(np.float32))
+        paint(src, pf, 0, 0, "F32")
+        got = wait_finished(ctl, lambda: ctl.apply(base, doc, src))
+        res = got.pop("layer", None)
+        if res is None:
+            return got
+        out = layer_info(doc, src, res)
+        mine = rgba_of(res)
+        out["dtype"] = str(mine.dtype)
+        out["rgb_range"] = [float(mine[..., :3].min()), float(mine[..., :3].max())]
+        out["alpha_range"] = [float(mine[..., 3].min()), float(mine[..., 3].max())]
+        return out
+
+    def group() -> Dict[str, Any]:
+        doc = make_doc(k, 240, 160, "RGBA", "U8", "group")
+        grp = doc.createGroupLayer("grp")
+        doc.rootNode().addChildNode(grp, None)
+        a = doc.createNode("a", "paintlayer")
+        b = doc.createNode("b", "paintlayer")
+        grp.addChildNode(a, None)
+        grp.addChildNode(b, a)
+        paint(a, photo[:100, :200], 10, 10)
+        paint(b, load_rgba8(f"{images}/clouds.jpg", 100, 80), 120, 70)
+        doc.refreshProjection()
+        doc.waitForDone()
+        got = wait_finished(ctl, lambda: ctl.apply(base, doc, grp))
+        res = got.pop("layer", None)
+        if res is None:
+            return got
+        out = layer_info(doc, grp, res)
+        out["group_children"] = [c.name() for c in grp.childNodes()]
+        mine = rgba_of(res)
+        out["opaque_fraction"] = float((mine[..., 3] > 0).mean())
+        return out
+
+    def cmyk() -> Dict[str, Any]:
+        doc = make_doc(k, 160, 100, "CMYKA", "U8", "cmyk")
+        src = doc.createNode("c", "paintlayer")
+        doc.rootNode().addChildNode(src, None)
+        # fill through an RGBA scratch document so the CMYK bytes are real colour-managed ones
+        scratch = make_doc(k, 160, 100, "RGBA", "U8", "scratch")
+        tmp = scratch.createNode("t", "paintlayer")
+        scratch.rootNode().addChildNode(tmp, None)
+        paint(tmp, photo[:100, :160], 0, 0)
+        scratch.setColorSpace("CMYKA", "U8", doc.colorProfile())
+        scratch.waitForDone()
+        tmp = scratch.rootNode().childNodes()[-1]
+        src.setPixelData(bytes(tmp.pixelData(0, 0, 160, 100)), 0, 0, 160, 100)
+        scratch.close()
+        doc.refreshProjection()
+        before = digest(src)
+        got = wait_finished(ctl, lambda: ctl.apply(base, doc, src))
+        res = got.pop("layer", None)
+        out: Dict[str, Any] = {"message": got.get("message") or got.get("start_error")}
+        out["doc_model_after"] = [doc.colorModel(), doc.colorDepth()]
+        out["source_unchanged"] = digest(src) == before
+        out["documents_open"] = len(k.documents())
+        if res is not None:
+            out.update(layer_info(doc, src, res))
+            # read the result back through an RGBA clone, as a user's eye would see it
+            clone = doc.clone()
+            clone.setColorSpace("RGBA", "U8", "")
+            clone.waitForDone()
+            r = clone.rootNode().childNodes()[-1]
+            rgb = layers.bytes_to_rgba(bytes(r.pixelData(0, 0, 160, 100)), 160, 100, "U8")
+            clone.close()
+            ref = ctl.engine().stylize(photo[:100, :160], [udnie], [1.0],
+                                       __import__("style_transfer.engine", fromlist=["x"])
+                                       .RenderOptions(strength=0.8, scale=1.0))
+            out["mean_abs_diff_vs_rgb_render"] = float(
+                np.abs(rgb[..., :3].astype(float) - ref[..., :3]).mean())
+        return out
+
+    def cancel() -> Dict[str, Any]:
+        doc = make_doc(k, 1600, 1200, "RGBA", "U8", "cancel")
+        src = doc.createNode("big", "paintlayer")
+        doc.rootNode().addChildNode(src, None)
+        paint(src, load_rgba8(f"{images}/stata.jpg", 1600, 1200), 0, 0)
+        n_before = len(doc.rootNode().childNodes())
+        slow = S(styles=base.styles, strength=1.0, scale=1.0, model="f16")
+        got = wait_finished(ctl, lambda: ctl.apply(slow, doc, src), cancel_after=0.3)
+        got.pop("layer", None)
+        got["layers_before"] = n_before
+        got["layers_after"] = len(doc.rootNode().childNodes())
+        got["busy_after"] = ctl.busy
+        return got
+
+    def style_from_layer() -> Dict[str, Any]:
+        other = make_doc(k, 200, 200, "RGBA", "U8", "style-source")
+        lay = other.createNode("stripes layer", "paintlayer")
+        other.rootNode().addChildNode(lay, None)
+        paint(lay, load_rgba8(f"{images}/stripes.jpg", 200, 200), 0, 0)
+        entry = ctlmod.style_from_layer(lay)
+        other.close()  # the style must outlive its document
+        doc = make_doc(k, 200, 120, "RGBA", "U8", "target")
+        src = doc.createNode("photo", "paintlayer")
+        doc.rootNode().addChildNode(src, None)
+        paint(src, photo[:120, :200], 0, 0)
+        s = S(styles=[entry], strength=1.0, scale=1.0)
+        got = wait_finished(ctl, lambda: ctl.apply(s, doc, src))
+        res = got.pop("layer", None)
+        if res is None:
+            return got
+        out = layer_info(doc, src, res)
+        out["entry"] = [entry.kind, entry.name]
+        ref_udnie = ctl.engine().stylize(photo[:120, :200], [udnie], [1.0],
+                                         __import__("style_transfer.engine", fromlist=["x"])
+                                         .RenderOptions(strength=1.0, scale=1.0))
+        mine = rgba_of(res)
+        out["diff_vs_udnie"] = float(np.abs(mine.astype(float) - ref_udnie).mean())
+        return out
+
+    def settings_roundtrip() -> Dict[str, Any]:
+        ctlmod.save_settings(base)
+        back = ctlmod.load_settings()
+        last = ctlmod.load_settings("last_applied")
+        return {"equal": back == base, "last_applied_styles": [s.name for s in last.styles]}
+
+    def docker_widget() -> Dict[str, Any]:
+        # the docker class builds without a window (its UI is exercised in the GUI test)
+        from style_transfer.krita.docker import StyleTransferDocker
+
+        d = StyleTransferDocker()
+        d.add_files([f"{images}/clouds.jpg"])
+        preset = d.save_preset("udnie+clouds")
+        return {"styles": [s.name for s in d.settings.styles], "preset": preset,
+                "message": d.message.text()}
+
+    case("rgba8", rgba8)
+    case("selection", selection)
+    case("depth16", depth16)
+    case("float32", float32)
+    case("group", group)
+    case("cmyk", cmyk)
+    case("cancel", cancel)
+    case("style_from_layer", style_from_layer)
+    case("settings", settings_roundtrip)
+    case("docker_widget", docker_widget)
+    RESULTS["done"] = True
+    dump()
