@@ -1,0 +1,68 @@
+"""Helpers for the Krita tests: find Krita, install the plugin with installer.py into a throw-away
+Krita resource folder (XDG_DATA_HOME / XDG_CONFIG_HOME, exactly the user path), run kritarunner.
+
+Without Krita the tests skip, unless STYLE_TRANSFER_REQUIRE_HOSTS=1 (CI), then they fail."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+ARTIFACTS = REPO / "tests" / "_artifacts" / "krita"
+
+
+def require_krita(*tools: str) -> None:
+    missing = [t for t in ("krita", "kritarunner", *tools) if shutil.which(t) is None]
+    if missing:
+        msg = f"Krita test needs {', '.join(missing)} (run .ci/setup_krita.sh)"
+        if os.environ.get("STYLE_TRANSFER_REQUIRE_HOSTS") == "1":
+            pytest.fail(msg)
+        pytest.skip(msg)
+
+
+def user_env(home: Path) -> Dict[str, str]:
+    env = dict(os.environ)
+    env.update(XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home / "config"),
+               XDG_CACHE_HOME=str(home / "cache"), XDG_RUNTIME_DIR=str(home / "run"),
+               LANG="C.UTF-8")
+    for d in ("data", "config", "cache", "run"):
+        (home / d).mkdir(parents=True, exist_ok=True)
+    os.chmod(home / "run", 0o700)
+    return env
+
+
+def run_installer(home: Path, models: Optional[Path], *extra: str) -> subprocess.CompletedProcess:
+    args = [sys.executable, str(REPO / "installer.py"), *extra]
+    if models is not None:
+        args += ["--models", str(models)]
+    return subprocess.run(args, env=user_env(home), capture_output=True, text=True, timeout=600)
+
+
+def installed(home: Path, models: Path) -> Path:
+    """Install the plugin for this home; returns the pykrita folder Krita loads from."""
+    r = run_installer(home, models)
+    assert r.returncode == 0, r.stdout + r.stderr
+    pykrita = home / "data" / "krita" / "pykrita"
+    assert (pykrita / "style_transfer" / "__init__.py").is_file()
+    return pykrita
+
+
+def kritarunner(home: Path, module: str, func: str, args: List[str], out: Path,
+                timeout: int = 600) -> Dict[str, Any]:
+    env = user_env(home)
+    env.update(QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(HERE))
+    log = out.with_suffix(".log")
+    with open(log, "w", encoding="utf-8") as f:
+        subprocess.run(["kritarunner", "-s", module, "-f", func, *args], env=env, stdout=f,
+                       stderr=subprocess.STDOUT, timeout=timeout, cwd=str(home))
+    assert out.is_file(), f"kritarunner wrote no result; log: {log}\n" + log.read_text()[-3000:]
+    return json.loads(out.read_text(encoding="utf-8"))

@@ -1,0 +1,123 @@
+"""The plugin inside real Krita (kritarunner, offscreen), installed with installer.py the way a
+user installs it; krita_cases.py drives the plugin's controller and reports to a JSON file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict
+
+import pytest
+from kritatest import ARTIFACTS, installed, kritarunner, require_krita
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory, models_dir: Path,
+            images_dir: Path) -> Dict[str, Any]:
+    require_krita()
+    home = tmp_path_factory.mktemp("krita-home")
+    pykrita = installed(home, models_dir)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    out = ARTIFACTS / "cases.json"
+    out.unlink(missing_ok=True)
+    res = kritarunner(home, "krita_cases", "main", [str(out), str(pykrita), str(images_dir)], out)
+    assert "import_error" not in res, res["import_error"]
+    return res
+
+
+def ok(results: Dict[str, Any], name: str) -> Dict[str, Any]:
+    r = results.get(name)
+    assert r is not None, f"case {name} did not run: {sorted(results)}"
+    assert "error" not in r, r["error"]
+    assert "start_error" not in r, r["start_error"]
+    return r
+
+
+def test_runs_on_kritas_python_with_private_wheels(results):
+    assert results["python"].startswith("3.11")
+    assert "/krita/pykrita/style_transfer/" in results["plugin_file"]
+    # Debian's numpy, not a second one from the private folder
+    assert results["numpy"][1].startswith("/usr/lib/python3/dist-packages")
+    assert results.get("done") is True
+
+
+def test_rgba8_new_layer_above_source_exact_pixels(results):
+    r = ok(results, "rgba8")
+    assert r["name"] == "Stylized · udnie 80%"
+    assert r["type"] == "paintlayer" and r["directly_above"] and r["same_parent"]
+    assert r["n_layers"] == 3  # background + source + ONE result
+    assert r["source_unchanged"]
+    # layer wider than the canvas and offset to x=-20 keeps its place
+    assert r["bounds"] == r["source_bounds"] == [-20, 10, 340, 150]
+    assert r["max_diff_vs_engine"] == 0  # BGRA<->RGBA exactly right
+    assert r["mean_abs_change_vs_source"] > 10  # it was really stylized
+    assert r["progress_calls"] >= 1
+    assert r["ui_ticks"] >= 1  # the main thread kept running during the render
+
+
+def test_selection_leaves_outside_transparent(results):
+    r = ok(results, "selection")
+    assert r["source_unchanged"]
+    assert r["alpha_outside_max"] == 0
+    assert r["alpha_inside_min"] > 0
+    assert r["bounds"] == [60, 40, 120, 80]
+
+
+def test_16bit_document(results):
+    r = ok(results, "depth16")
+    assert r["result_model"] == ["RGBA", "U16"] and r["dtype"] == "uint16"
+    assert r["source_unchanged"] and r["directly_above"]
+    assert r["max_diff_vs_engine"] == 0
+    assert r["alpha_min"] == 65535
+    assert r["distinct_values"] > 20  # real pixels, not a flat or garbage fill
+
+
+def test_float_document(results):
+    r = ok(results, "float32")
+    assert r["result_model"] == ["RGBA", "F32"] and r["dtype"] == "float32"
+    assert 0.0 <= r["rgb_range"][0] < r["rgb_range"][1] <= 1.0
+    assert r["alpha_range"] == [1.0, 1.0]
+
+
+def test_group_layer_as_content(results):
+    r = ok(results, "group")
+    assert r["directly_above"] and r["same_parent"]
+    assert r["bounds"] == r["source_bounds"]
+    assert r["group_children"] == ["a", "b"]  # the group itself is untouched
+    assert 0.5 < r["opaque_fraction"] < 1.0  # the group's transparent gap stays transparent
+
+
+def test_cmyk_document_works_through_a_converted_copy(results):
+    r = results["cmyk"]
+    assert "error" not in r, r.get("error")
+    assert r["doc_model_after"] == ["CMYKA", "U8"]  # the user's document keeps its space
+    assert r["source_unchanged"]
+    assert r["documents_open"] == 1  # scratch copies were closed
+    assert r["result_model"] == ["CMYKA", "U8"] and r["directly_above"]
+    # seen through RGB, the result matches an RGB render up to CMYK gamut/rounding
+    assert r["mean_abs_diff_vs_rgb_render"] < 25
+
+
+def test_cancel_leaves_no_layer(results):
+    r = ok(results, "cancel")
+    assert r["message"] == "Cancelled."
+    assert r["layers_after"] == r["layers_before"]
+    assert r["busy_after"] is False
+
+
+def test_style_taken_from_another_layer(results):
+    r = ok(results, "style_from_layer")
+    assert r["entry"] == ["layer", "stripes layer"]
+    assert r["name"] == "Stylized · stripes layer 100%"
+    assert r["diff_vs_udnie"] > 5  # the layer's style, not some default
+
+
+def test_settings_persist_and_last_applied_is_kept(results):
+    r = ok(results, "settings")
+    assert r["equal"]
+    assert r["last_applied_styles"] == ["stripes layer"]
+
+
+def test_docker_builds_adds_files_and_saves_a_blend_preset(results):
+    r = ok(results, "docker_widget")
+    assert r["styles"] == ["udnie", "clouds"]
+    assert r["preset"].endswith("udnie_clouds.json")
