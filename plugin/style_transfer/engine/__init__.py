@@ -17,7 +17,9 @@ from .models import PREDICTOR_ID, ModelStore
 from .progress import CancelToken, Progress, ProgressFn
 from .render import Render, RenderOptions, working_size
 from .runtime import STYLE_DIM, Network, interpreter_class
-from .style import StyleEncoder, apply_strength, blend, load_preset, load_vector_file
+from .style import (
+    StyleEncoder, apply_strength, blend, check_strength, load_preset, load_vector_file,
+)
 
 __all__ = [
     "CancelToken", "Cancelled", "DependencyError", "Engine", "EngineError", "InputError",
@@ -108,6 +110,7 @@ class Engine:
         opt = options or RenderOptions()
         check_array(content, "content image")
         prog = Progress(progress, cancel)
+        check_strength(opt.strength)  # before any work is done
         prog.report(0.0, "style")
         vector = self.style_mix(styles, weights, opt.style_mode)
         if opt.strength < 1.0:

@@ -46,7 +46,7 @@ BAND_ROWS = 256  # rows per band in the streamed post-processing
 DYNAMIC_TILE = 768  # tile size for the dynamic model (its first invoke per size is slow)
 _MATCH_GRID = 8  # tiles are tone-matched to the reference on an 8x8 grid of block means
 _UPSAMPLE_RADIUS = 2  # guided-upsampling window radius, in working-size pixels
-_UPSAMPLE_EPS = 1e-3
+_UPSAMPLE_EPS = 1e-4
 
 Sink = Callable[[int, int, np.ndarray], None]  # (row0, row1, float32 rows x W x 3)
 
@@ -136,10 +136,10 @@ def _fit_tile_shape(x: np.ndarray, tile: int, network: Network) -> np.ndarray:
     return np.pad(x, ((0, tile - h), (0, tile - w), (0, 0)), mode="symmetric")
 
 
-def _block_means(x: np.ndarray, grid: int) -> np.ndarray:
+def _block_means(x: np.ndarray, gh: int, gw: int) -> np.ndarray:
     h, w = x.shape[:2]
-    ys = np.linspace(0, h, min(grid, h) + 1).astype(int)
-    xs = np.linspace(0, w, min(grid, w) + 1).astype(int)
+    ys = np.linspace(0, h, gh + 1).astype(int)
+    xs = np.linspace(0, w, gw + 1).astype(int)
     sums = np.add.reduceat(np.add.reduceat(x, ys[:-1], axis=0), xs[:-1], axis=1)
     counts = np.outer(np.diff(ys), np.diff(xs))[:, :, None]
     return (sums / counts).reshape(-1, x.shape[2])
@@ -147,8 +147,10 @@ def _block_means(x: np.ndarray, grid: int) -> np.ndarray:
 
 def _tone_match(out: np.ndarray, ref: np.ndarray) -> np.ndarray:
     """Per-channel gain/offset so the tile's coarse tones follow the whole-image reference."""
-    a = _block_means(out, _MATCH_GRID)
-    b = _block_means(ref, _MATCH_GRID)
+    gh = min(_MATCH_GRID, out.shape[0], ref.shape[0])
+    gw = min(_MATCH_GRID, out.shape[1], ref.shape[1])
+    a = _block_means(out, gh, gw)
+    b = _block_means(ref, gh, gw)
     am, bm = a.mean(axis=0), b.mean(axis=0)
     var = ((a - am) ** 2).mean(axis=0)
     cov = ((a - am) * (b - bm)).mean(axis=0)

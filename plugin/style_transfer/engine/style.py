@@ -127,10 +127,14 @@ def blend(vectors: Sequence[np.ndarray], weights: Optional[Sequence[float]] = No
     return (w[:, None] * stacked).sum(axis=0).astype(np.float32)
 
 
-def apply_strength(style: np.ndarray, content: np.ndarray, strength: float) -> np.ndarray:
-    """strength*style + (1-strength)*content's own vector, as in the Magenta TF.js demo."""
+def check_strength(strength: float) -> None:
     if not 0.0 <= strength <= 1.0:
         raise InputError(f"Strength must be between 0 and 1 (0-100 %), not {strength}.")
+
+
+def apply_strength(style: np.ndarray, content: np.ndarray, strength: float) -> np.ndarray:
+    """strength*style + (1-strength)*content's own vector, as in the Magenta TF.js demo."""
+    check_strength(strength)
     return (strength * style + (1.0 - strength) * content).astype(np.float32)
 
 
