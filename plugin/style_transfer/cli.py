@@ -137,6 +137,7 @@ def run_stylize(args: argparse.Namespace) -> int:
 
     from .engine import CancelToken, Engine, EngineError, RenderOptions
     from .engine.images import load_image, save_image
+    from .engine.runtime import native_stderr_silenced
     from .engine.style import save_preset
 
     inputs = expand_inputs(args.content)
@@ -150,6 +151,9 @@ def run_stylize(args: argparse.Namespace) -> int:
     engine = Engine(models=args.models, threads=args.threads)
     try:
         engine.check_models(args.model)
+        with native_stderr_silenced():  # keep stderr for our one-line messages
+            engine.network(args.model)
+            engine.network("predictor-int8")
         vector = engine.style_mix(args.style, args.weights, args.style_mode)
         if args.save_preset:
             first = args.style[0]
@@ -207,7 +211,8 @@ def run_models(argv: Sequence[str]) -> int:
         print(f"{'id':26} {'role':12} {'precision':20} {'MB':>6}  where")
         for spec, path, notes in store.status():
             where = str(path) if path else ("BAD: " + notes[0] if notes else "not downloaded")
-            print(f"{spec.id:26} {spec.role:12} {spec.precision:20} {spec.size / 1e6:6.2f}  {where}")
+            mb = spec.size / 1e6
+            print(f"{spec.id:26} {spec.role:12} {spec.precision:20} {mb:6.2f}  {where}")
         print(f"cache: {store.cache_dir}")
         return 0
     if args.action == "fetch":

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Dict, Iterator, List
 
 import pytest
-
 from style_transfer.engine import Engine, ModelError
 from style_transfer.engine.models import ModelStore, load_manifest, sha256_of
 
@@ -60,7 +59,7 @@ def test_corrupted_local_file_is_never_used(models_dir: Path, tmp_path: Path) ->
 
 def test_unknown_model_id_lists_the_known_ones(models_dir: Path, tmp_path: Path) -> None:
     store = ModelStore(sources=[str(models_dir)], cache_dir=tmp_path, allow_download=False)
-    with pytest.raises(ModelError, match="Unknown model 'int4'.*int8.*f16"):
+    with pytest.raises(ModelError, match=r"Unknown model 'int4'.*int8.*f16"):
         store.path("int4")
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from style_transfer.engine import InputError, RenderOptions
 from style_transfer.engine.style import blend, load_preset, normalise_weights, save_preset
 

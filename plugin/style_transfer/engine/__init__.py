@@ -18,7 +18,12 @@ from .progress import CancelToken, Progress, ProgressFn
 from .render import Render, RenderOptions, working_size
 from .runtime import STYLE_DIM, Network, interpreter_class
 from .style import (
-    StyleEncoder, apply_strength, blend, check_strength, load_preset, load_vector_file,
+    StyleEncoder,
+    apply_strength,
+    blend,
+    check_strength,
+    load_preset,
+    load_vector_file,
 )
 
 __all__ = [

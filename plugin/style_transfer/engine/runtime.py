@@ -8,11 +8,13 @@ different orders.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 import numpy as np
 
@@ -26,9 +28,6 @@ DYNAMIC_MAX = 1024  # im2col overflows 32 bit above ~1800^2; keep well below
 
 def interpreter_class() -> Any:
     """ai-edge-litert first (maintained), then the frozen tflite-runtime, then full TensorFlow."""
-    # LiteRT logs "INFO: Created TensorFlow Lite XNNPACK delegate" on every interpreter: that
-    # would land in a host's log or between CLI progress bars. Only level 3 hides it (checked).
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
         from ai_edge_litert.interpreter import Interpreter
 
@@ -50,6 +49,28 @@ def interpreter_class() -> Any:
             "The TFLite runtime is not installed. Fix: `pip install ai-edge-litert` in the Python "
             "that runs this plugin (installer.py does this for Krita and GIMP)."
         ) from None
+
+
+@contextlib.contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """LiteRT's C++ core writes "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." straight
+    to file descriptor 2 on the first allocate_tensors(), whatever TF_CPP_MIN_LOG_LEVEL says
+    (checked). A command-line tool whose errors are one line each wraps model loading in this;
+    hosts leave their stderr alone."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def default_threads() -> int:

@@ -1,0 +1,104 @@
+"""The `style-transfer` command end to end, as a user runs it (a subprocess, real models)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from style_transfer.engine.style import load_preset
+from style_transfer.version import __version__
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(REPO / "plugin"))
+    return subprocess.run([sys.executable, "-m", "style_transfer.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_version(tmp_path: Path) -> None:
+    r = _cli("--version", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.strip() == f"style-transfer {__version__}"
+
+
+def test_single_file_with_blend_strength_and_preset(tmp_path: Path, images_dir: Path) -> None:
+    out = tmp_path / "result.jpg"
+    preset = tmp_path / "mix.json"
+    r = _cli(str(images_dir / "chicago.jpg"), "-s", str(images_dir / "udnie.jpg"),
+             "-s", str(images_dir / "red_circles.jpg"), "--weights", "0.7,0.3",
+             "--strength", "80%", "--preserve-colors", "-o", str(out),
+             "--save-preset", str(preset), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    img = np.asarray(Image.open(out))
+    assert img.shape == (474, 712, 3)
+    src = np.asarray(Image.open(images_dir / "chicago.jpg"))
+    assert np.abs(img.astype(int) - src.astype(int)).mean() > 5
+    p = load_preset(preset)
+    assert p.name == "udnie + red_circles" and p.vector.shape == (100,)
+    # the preset reproduces the blend (strength/colours are render options, given again)
+    out2 = tmp_path / "again.jpg"
+    r = _cli(str(images_dir / "chicago.jpg"), "-s", str(preset), "--strength", "0.8",
+             "--preserve-colors", "-o", str(out2), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    a, b = np.asarray(Image.open(out)).astype(int), np.asarray(Image.open(out2)).astype(int)
+    assert np.abs(a - b).mean() < 1.0  # only JPEG noise and float rounding apart
+
+
+def test_batch_folder_and_glob(tmp_path: Path, images_dir: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("beach.jpg", "clouds.jpg", "bricks.jpg"):
+        shutil.copy(images_dir / name, src)
+    (src / "readme.txt").write_text("not an image", encoding="utf-8")
+    out = tmp_path / "out"
+    r = _cli(str(src), "-s", str(images_dir / "zigzag.jpg"), "-o", str(out), "-q", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["beach.png", "bricks.png", "clouds.png"]
+    r = _cli(str(src / "b*.jpg"), "-s", str(images_dir / "zigzag.jpg"), "-o", str(tmp_path / "g"),
+             "-q", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path / "g").iterdir()) == ["beach.png", "bricks.png"]
+
+
+def test_batch_keeps_going_after_a_bad_file(tmp_path: Path, images_dir: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(images_dir / "beach.jpg", src / "a.jpg")
+    (src / "b.jpg").write_bytes(b"\xff\xd8 broken")
+    r = _cli(str(src), "-s", str(images_dir / "udnie.jpg"), "-o", str(tmp_path / "o"), "-q",
+             cwd=tmp_path)
+    assert r.returncode == 1
+    assert (tmp_path / "o" / "a.png").is_file() and not (tmp_path / "o" / "b.png").exists()
+    assert "b.jpg" in r.stderr
+
+
+def test_default_output_name_and_mask(tmp_path: Path, images_dir: Path) -> None:
+    content = tmp_path / "photo.png"
+    shutil.copy(images_dir / "golden_gate.jpg", tmp_path / "g.jpg")
+    Image.open(tmp_path / "g.jpg").save(content)
+    mask = np.zeros((256, 256), np.uint8)
+    mask[:, 128:] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    r = _cli(str(content), "-s", str(images_dir / "udnie.jpg"), "--mask",
+             str(tmp_path / "mask.png"), "-q", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = np.asarray(Image.open(tmp_path / "photo-stylized.png"))
+    src = np.asarray(Image.open(content))
+    assert np.array_equal(out[:, :128], src[:, :128])
+    assert np.abs(out[:, 128:].astype(int) - src[:, 128:].astype(int)).mean() > 10
+
+
+def test_models_list_and_verify(tmp_path: Path, models_dir: Path) -> None:
+    r = _cli("models", "list", cwd=tmp_path)
+    assert r.returncode == 0
+    for model_id in ("predictor-int8", "transformer-int8", "transformer-f16"):
+        assert model_id in r.stdout
+    assert str(models_dir) in r.stdout
+    r = _cli("models", "verify", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.count(": ok ") == 4
