@@ -745,6 +745,11 @@ class GimpHost(Host):
         entry.chmod(0o755)  # GIMP only runs executable plug-in files on Linux/macOS
 
     def describe(self) -> str:
+        # install() calls describe() before it creates (and records) the missing folders. The
+        # plug-ins folder is GIMP's own (GIMP makes it on first start and keeps its settings
+        # beside it), so it is made here, unrecorded: an uninstall must never delete it.
+        if not self.args.dry_run and not self.args.uninstall:
+            self.plugins_dir().mkdir(parents=True, exist_ok=True)
         return f"GIMP 3: plug-in {self.plugin_dir()}, Python {self.python_version()}"
 
 

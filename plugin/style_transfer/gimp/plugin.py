@@ -100,12 +100,19 @@ def _import_engine() -> tuple[Any, Any]:
     """(engine module, pixels module), or PlugInError naming the fix."""
     try:
         from style_transfer import engine
+        from style_transfer.engine import runtime
 
         from . import pixels
     except ImportError as exc:
         raise PlugInError(
             f"Style transfer cannot start: a dependency is missing ({exc}).\n{INSTALL_HINT}"
         ) from exc
+    try:
+        # The TFLite runtime is imported lazily by the engine; ask now, before the image is
+        # touched, so a missing runtime leaves no empty undo step behind.
+        runtime.interpreter_class()
+    except engine.DependencyError as exc:
+        raise PlugInError(f"{exc}\n{INSTALL_HINT}") from exc
     return engine, pixels
 
 
@@ -184,7 +191,12 @@ def run(procedure: Gimp.Procedure, run_mode: Gimp.RunMode, image: Gimp.Image,
         drawables: list[Gimp.Drawable], config: Gimp.ProcedureConfig,
         run_data: Any) -> Gimp.ValueArray:
     try:
-        if run_mode == Gimp.RunMode.INTERACTIVE and not _show_dialog(procedure, config):
+        # STYLE_TRANSFER_GIMP_NO_DIALOG=1 (automation/tests only): an interactive run takes the
+        # arguments as given, so GIMP's "last values" (saved only after interactive runs) can be
+        # exercised headless.
+        if (run_mode == Gimp.RunMode.INTERACTIVE
+                and os.environ.get("STYLE_TRANSFER_GIMP_NO_DIALOG") != "1"
+                and not _show_dialog(procedure, config)):
             return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, None)
         params = Params(config)
         params.validate()

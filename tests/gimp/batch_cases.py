@@ -1,0 +1,244 @@
+"""Runs INSIDE GIMP 3 (python-fu-eval batch interpreter, GIMP's python3), not under pytest.
+
+The harness prepends `CONFIG = {...}` (paths inside the chroot, which cases to run). Each case
+builds an image, calls plug-in-style-transfer through the PDB like any script would, and records
+what happened: metadata in a dict, pixels as .npy files. pytest does the judging on the host.
+
+The result JSON is written LAST and only after every case ran: if GIMP or this script dies
+halfway, the file is missing and the tests fail instead of passing on stale data. A case that
+raises is recorded with its traceback, so one broken case does not hide the others.
+"""
+
+# ruff: noqa: F821  (CONFIG is injected by the harness)
+import json
+import os
+import sys
+import time
+import traceback
+
+import gi
+
+gi.require_version("Gimp", "3.0")
+gi.require_version("Gegl", "0.4")
+import numpy as np  # noqa: E402
+from gi.repository import Gegl, Gimp, Gio  # noqa: E402
+
+PROC = "plug-in-style-transfer"
+OUT = CONFIG["out_dir"]
+IMAGES = CONFIG["images_dir"]
+Gegl.init(None)
+
+
+def save(case, key, array):
+    path = os.path.join(OUT, f"{case}-{key}.npy")
+    np.save(path, array)
+    return os.path.basename(path)
+
+
+def read(drawable, fmt="R'G'B'A u8", dtype=np.uint8, channels=4):
+    w, h = drawable.get_width(), drawable.get_height()
+    data = drawable.get_buffer().get(Gegl.Rectangle.new(0, 0, w, h), 1.0, fmt,
+                                     Gegl.AbyssPolicy.NONE)
+    return np.frombuffer(bytes(data), dtype=dtype).reshape(h, w, channels).copy()
+
+
+def read_selection(image, x, y, w, h):
+    data = image.get_selection().get_buffer().get(Gegl.Rectangle.new(x, y, w, h), 1.0,
+                                                  "Y float", Gegl.AbyssPolicy.NONE)
+    return np.frombuffer(bytes(data), dtype=np.float32).reshape(h, w).copy()
+
+
+def load(name, width=256):
+    image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE,
+                           Gio.File.new_for_path(os.path.join(IMAGES, name)))
+    height = round(image.get_height() * width / image.get_width())
+    image.scale(width, height)
+    return image
+
+
+def describe(layer):
+    _, x, y = layer.get_offsets()
+    return {"name": layer.get_name(), "x": x, "y": y, "width": layer.get_width(),
+            "height": layer.get_height(), "has_alpha": layer.has_alpha(),
+            "is_gray": layer.is_gray(), "id": layer.get_id()}
+
+
+def call(image, drawables, style=None, run_mode=Gimp.RunMode.NONINTERACTIVE, **props):
+    proc = Gimp.get_pdb().lookup_procedure(PROC)
+    if proc is None:
+        raise RuntimeError(f"{PROC} is not registered: the plug-in did not load")
+    config = proc.create_config()
+    config.set_property("run-mode", run_mode)
+    config.set_property("image", image)
+    config.set_core_object_array("drawables", drawables)
+    if style is not None:
+        config.set_property("style-1", Gio.File.new_for_path(os.path.join(IMAGES, style)))
+    for key, value in props.items():
+        config.set_property(key.replace("_", "-"), value)
+    start = time.time()
+    result = proc.run(config)
+    status = result.index(0)
+    message = None
+    if status != Gimp.PDBStatusType.SUCCESS:
+        # On failure the second value is the error message GIMP shows to the user.
+        message = result.index(1) if result.length() > 1 else None
+        message = message if isinstance(message, str) else str(message)
+    return {"status": status.value_nick, "message": message,
+            "seconds": round(time.time() - start, 2)}
+
+
+def stack(image):
+    return [describe(layer) for layer in image.get_layers()]
+
+
+def run_on_first_layer(case, image, style="udnie.jpg", **props):
+    """Call on the bottom layer and record before/after pixels of source and result."""
+    source = image.get_layers()[0]
+    before = read(source)
+    rec = {"call": call(image, [source], style, **props)}
+    rec["layers"] = stack(image)
+    rec["source"] = describe(source)
+    rec["source_before"] = save(case, "source-before", before)
+    rec["source_after"] = save(case, "source-after", read(source))
+    layers = image.get_layers()
+    if len(layers) > 1:
+        rec["result"] = save(case, "result", read(layers[0]))
+    return rec, source
+
+
+def case_basic(case):
+    image = load("chicago.jpg")  # JPEG: RGB without alpha
+    image.clean_all()  # so "dirty" afterwards means the run pushed an undo step
+    rec, _ = run_on_first_layer(case, image)
+    rec["dirty"] = image.is_dirty()
+    return rec
+
+
+def case_selection(case):
+    image = load("chicago.jpg")
+    w, h = image.get_width(), image.get_height()
+    image.select_ellipse(Gimp.ChannelOps.REPLACE, w * 0.25, h * 0.2, w * 0.5, h * 0.6)
+    Gimp.Selection.feather(image, 24.0)
+    rec, _ = run_on_first_layer(case, image)
+    layers = image.get_layers()
+    if len(layers) > 1:
+        new = describe(layers[0])
+        rec["mask"] = save(case, "mask", read_selection(image, new["x"], new["y"], new["width"],
+                                                        new["height"]))
+    _, _non_empty, x1, y1, x2, y2 = Gimp.Selection.bounds(image)
+    rec["selection_bounds"] = [x1, y1, x2, y2]
+    return rec
+
+
+def case_offset(case):
+    image = load("chicago.jpg", width=200)
+    # A bigger canvas moves the layer to (37, 23): its pixels and the selection then live in
+    # different coordinate systems, which is what the plug-in must get right.
+    image.resize(300, 220, 37, 23)
+    image.select_ellipse(Gimp.ChannelOps.REPLACE, 60, 40, 150, 110)
+    Gimp.Selection.feather(image, 10.0)
+    rec, _ = run_on_first_layer(case, image)
+    layers = image.get_layers()
+    if len(layers) > 1:
+        new = describe(layers[0])
+        rec["mask"] = save(case, "mask", read_selection(image, new["x"], new["y"], new["width"],
+                                                        new["height"]))
+    return rec
+
+
+def case_grayscale(case):
+    image = load("chicago.jpg")
+    image.convert_grayscale()
+    rec, _ = run_on_first_layer(case, image)
+    rec["base_type"] = image.get_base_type().value_nick
+    return rec
+
+
+def case_high_bit_depth(case):
+    image = load("chicago.jpg")
+    image.convert_precision(Gimp.Precision.U16_NON_LINEAR)
+    source = image.get_layers()[0]
+    before = read(source, "R'G'B'A u16", np.uint16)
+    rec = {"call": call(image, [source], "udnie.jpg")}
+    rec["layers"] = stack(image)
+    rec["precision"] = image.get_precision().value_nick
+    rec["source_before"] = save(case, "source-before", before)
+    rec["source_after"] = save(case, "source-after", read(source, "R'G'B'A u16", np.uint16))
+    if len(image.get_layers()) > 1:
+        rec["result"] = save(case, "result", read(image.get_layers()[0], "R'G'B'A u16",
+                                                  np.uint16))
+    return rec
+
+
+def case_indexed(case):
+    image = load("chicago.jpg", width=64)
+    image.convert_indexed(Gimp.ConvertDitherType.NONE, Gimp.ConvertPaletteType.GENERATE, 32,
+                          False, False, "")
+    rec, _ = run_on_first_layer(case, image)
+    return rec
+
+
+def case_two_layers(case):
+    image = load("chicago.jpg", width=160)
+    bottom = image.get_layers()[0]
+    top = Gimp.Layer.new_from_drawable(bottom, image)
+    top.set_name("Copy")
+    image.insert_layer(top, None, 0)
+    top.set_offsets(20, 10)
+    rec = {"call": call(image, [bottom, top], "stripes.jpg")}
+    rec["layers"] = stack(image)
+    return rec
+
+
+def case_last_values(case):
+    # GIMP saves the arguments of a successful INTERACTIVE run as the last-used values (that is
+    # libgimp's rule); a later WITH_LAST_VALS call (Filters > Repeat) must reuse them and ignore
+    # what its own config says. The harness sets STYLE_TRANSFER_GIMP_NO_DIALOG=1 so the
+    # interactive run needs no display.
+    image = load("chicago.jpg", width=128)
+    source = image.get_layers()[0]
+    first = call(image, [source], "udnie.jpg", run_mode=Gimp.RunMode.INTERACTIVE,
+                 strength=0.35, preserve_colors=True, model="f16")
+    first_id = image.get_layers()[0].get_id()
+    again = call(image, [source], "stripes.jpg", run_mode=Gimp.RunMode.WITH_LAST_VALS,
+                 strength=1.0, preserve_colors=False, model="int8")
+    rec = {"first": first, "again": again, "layers": stack(image)}
+    by_id = {layer.get_id(): layer for layer in image.get_layers()}
+    new_ids = [i for i in by_id if i not in (first_id, source.get_id())]
+    if first_id in by_id and len(new_ids) == 1:
+        rec["first_result"] = save(case, "first", read(by_id[first_id]))
+        rec["again_result"] = save(case, "again", read(by_id[new_ids[0]]))
+    return rec
+
+
+def case_no_style(case):
+    image = load("chicago.jpg", width=64)
+    rec, _ = run_on_first_layer(case, image, style=None)
+    return rec
+
+
+def case_error_run(case):
+    """For the runs with a broken install: call once and record the outcome."""
+    image = load("chicago.jpg", width=96)
+    image.clean_all()  # still clean afterwards = the failed run left no undo step behind
+    rec, _ = run_on_first_layer(case, image)
+    rec["dirty"] = image.is_dirty()
+    return rec
+
+
+results = {"gimp": Gimp.version(), "python": sys.version.split()[0], "cases": {}}
+for name in CONFIG["cases"]:
+    start = time.time()
+    try:
+        record = globals()["case_" + name](name)
+    except Exception:  # record and go on: one broken case must not hide the others
+        record = {"exception": traceback.format_exc()}
+    record["case_seconds"] = round(time.time() - start, 2)
+    results["cases"][name] = record
+    print(f"[batch] {name}: {record.get('call', record.get('exception'))}", file=sys.stderr,
+          flush=True)
+
+tmp = CONFIG["result_file"] + ".part"
+with open(tmp, "w", encoding="utf-8") as f:
+    json.dump(results, f, indent=1)
+os.replace(tmp, CONFIG["result_file"])

@@ -1,0 +1,88 @@
+"""Fixtures for the GIMP 3 tests: one installed plug-in per session, a few GIMP batch runs.
+
+Skipped when the chroot is not built, unless STYLE_TRANSFER_REQUIRE_HOSTS=1 (CI), where a
+missing chroot is a failure: CI must never go green by silently testing nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from .harness import WORK, GimpChroot, Run, chroot_ready
+
+MAIN_CASES = ["basic", "selection", "offset", "grayscale", "high_bit_depth", "indexed",
+              "two_layers", "last_values", "no_style"]
+
+
+@pytest.fixture(scope="session")
+def gimp() -> Iterator[GimpChroot]:
+    reason = chroot_ready()
+    if reason:
+        if os.environ.get("STYLE_TRANSFER_REQUIRE_HOSTS") == "1":
+            pytest.fail(f"STYLE_TRANSFER_REQUIRE_HOSTS=1 but {reason}")
+        pytest.skip(reason)
+    chroot = GimpChroot()
+    chroot.open()
+    try:
+        yield chroot
+    finally:
+        chroot.close()
+
+
+@pytest.fixture(scope="session")
+def installed(gimp: GimpChroot) -> Run:
+    run = gimp.install()
+    assert run.returncode == 0, f"installer.py --gimp failed\n{run.output}"
+    return run
+
+
+def _check_batch(run: Run, result: dict | None) -> dict:
+    assert run.returncode is not None, f"GIMP timed out\n{run.output}"
+    # The result file is written last: missing means GIMP or the script died on the way.
+    assert result is not None, f"no result file (exit code {run.returncode})\n{run.output}"
+    assert run.returncode == 0, f"gimp-console exit code {run.returncode}\n{run.output}"
+    return result
+
+
+@pytest.fixture(scope="session")
+def main_run(gimp: GimpChroot, installed: Run) -> tuple[Run, dict]:
+    run, result = gimp.run_cases("main", MAIN_CASES)
+    return run, _check_batch(run, result)
+
+
+@pytest.fixture(scope="session")
+def no_models_run(gimp: GimpChroot, installed: Run) -> tuple[Run, dict]:
+    # An empty model cache, offline: what a user sees when the models were never fetched.
+    run, result = gimp.run_cases("no-models", ["error_run"],
+                                 STYLE_TRANSFER_CACHE=f"{WORK}/empty")
+    return run, _check_batch(run, result)
+
+
+@pytest.fixture(scope="session")
+def no_deps_run(gimp: GimpChroot, installed: Run) -> Iterator[tuple[Run, dict]]:
+    # Hide the private wheels (LiteRT, Pillow) as if the installer had never put them there.
+    deps = gimp.plugin_dir() / "style_transfer" / "_deps"
+    hidden = deps.with_name("_deps.hidden")
+    deps.rename(hidden)
+    try:
+        run, result = gimp.run_cases("no-deps", ["error_run"])
+    finally:
+        hidden.rename(deps)
+    yield run, _check_batch(run, result)
+
+
+@pytest.fixture
+def case(request: pytest.FixtureRequest, main_run: tuple[Run, dict]) -> dict:
+    """The record of the main-run case named like the test (test_<case>...)."""
+    name = request.node.get_closest_marker("case").args[0]
+    record = main_run[1]["cases"][name]
+    assert "exception" not in record, record["exception"]
+    return record
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "case(name): which batch case a GIMP test judges")
+
