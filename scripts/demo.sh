@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set up a virtual environment and stylize the project's own sample image.
+#   bash scripts/demo.sh                      models: $STYLE_TRANSFER_MODELS, the cache, or download
+#   bash scripts/demo.sh --models DIR         offline: take the .tflite files from DIR
+# Result: out/stylized.jpg (and out/demo-strip.jpg: content | style | result).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -e .
+.venv/bin/python scripts/make_samples.py out/samples
+.venv/bin/style-transfer out/samples/content.png --style out/samples/style.png \
+    --strength 0.9 -o out/stylized.jpg "$@"
+.venv/bin/python scripts/make_samples.py --strip out/samples/content.png out/samples/style.png \
+    out/stylized.jpg out/demo-strip.jpg
+echo "done: out/stylized.jpg"

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Set up everything the tests need and run them all (the README's test command; .ci/run calls it).
+#   - Krita 5 + Xvfb from Debian (apt) and a cached Debian 13 chroot with GIMP 3 (needs root);
+#   - a virtual environment .venv with the project and its test tools;
+#   - ruff, then pytest on the real models (STYLE_TRANSFER_MODELS, default ../shared/models).
+# Extra arguments go to pytest, e.g.  bash scripts/test.sh tests/engine -x
+set -euo pipefail
+cd "$(dirname "$0")/.."
+t0=$(date +%s)
+if [ -z "${STYLE_TRANSFER_MODELS:-}" ] && [ -d ../shared/models ]; then
+    STYLE_TRANSFER_MODELS=$(cd ../shared/models && pwd)
+fi
+export STYLE_TRANSFER_MODELS
+if [ -z "${STYLE_TRANSFER_IMAGES:-}" ] && [ -d ../shared/images ]; then
+    STYLE_TRANSFER_IMAGES=$(cd ../shared/images && pwd)
+    export STYLE_TRANSFER_IMAGES
+fi
+
+if [ "$(id -u)" = 0 ]; then
+    bash .ci/setup_krita.sh
+    bash .ci/setup_gimp.sh
+else
+    echo "not root: skipping the Krita/GIMP host setup (their tests skip unless already set up)"
+fi
+echo "[test.sh] hosts ready after $(( $(date +%s) - t0 ))s"
+
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+.venv/bin/ruff check .
+.venv/bin/python -m pytest -ra "$@"
+echo "[test.sh] finished in $(( $(date +%s) - t0 ))s"
