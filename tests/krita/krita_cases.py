@@ -143,8 +143,8 @@ def main(args: List[str]) -> None:
     k = Krita.instance()
     ctl = ctlmod.controller()
     udnie = f"{images}/udnie.jpg"
-    S = ctlmod.Settings  # noqa: N806
-    E = ctlmod.StyleEntry  # noqa: N806
+    S = ctlmod.Settings
+    E = ctlmod.StyleEntry
     base = S(styles=[E("file", udnie, "udnie")], strength=0.8, scale=1.0, model="int8")
     photo = load_rgba8(f"{images}/golden_gate.jpg", 340, 150)
 
@@ -218,7 +218,7 @@ def main(args: List[str]) -> None:
         out["dtype"] = str(mine.dtype)
         out["max_diff_vs_engine"] = int(np.abs(mine.astype(int) - ref.astype(int)).max())
         out["alpha_min"] = int(mine[..., 3].min())
-        out["distinct_values"] = int(len(np.unique(mine[..., 0])))
+        out["distinct_values"] = len(np.unique(mine[..., 0]))
         return out
 
     def float32() -> Dict[str, Any]:

@@ -6,7 +6,8 @@ plugin from loading: the docker then explains which command installs it.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+import traceback
+from typing import Any, Callable, Optional
 
 from krita import DockWidgetFactory, DockWidgetFactoryBase, Extension, Krita
 
@@ -37,14 +38,16 @@ class StyleTransferExtension(Extension):
     def createActions(self, window: Any) -> None:
         # "Filter" puts them at the end of Krita's Filter menu; both get a shortcut slot in
         # Settings › Configure Krita › Keyboard Shortcuts because they are real KActions.
+        # The handlers look the window up when triggered: the libkis Window wrapper passed here
+        # can be deleted later, and a captured one raised "wrapped C/C++ object ... deleted".
         dialog = window.createAction(ACTION_DIALOG, "Style Transfer…", "Filter")
-        dialog.triggered.connect(lambda: self.show_docker(window))
+        dialog.triggered.connect(lambda: _guarded(self.show_docker))
         again = window.createAction(ACTION_AGAIN, "Apply Style Transfer Again", "Filter")
-        again.triggered.connect(lambda: self.apply_again(window))
+        again.triggered.connect(lambda: _guarded(self.apply_again))
 
-    def show_docker(self, window: Any) -> None:
+    def show_docker(self) -> None:
         """Raise the docker; if it is already visible, apply with its current settings."""
-        docker = find_docker(window)
+        docker = find_docker(current_window())
         if docker is None:
             return
         if docker.isVisible() and not docker.visibleRegion().isEmpty():
@@ -53,18 +56,41 @@ class StyleTransferExtension(Extension):
         docker.show()
         docker.raise_()
 
-    def apply_again(self, window: Any) -> None:
+    def apply_again(self) -> None:
+        """Repeat the last applied settings on the current layer (or the docker's settings if
+        nothing was applied yet)."""
         settings = ctl.load_settings("last_applied")
-        docker = find_docker(window)
         if not settings.styles:
             settings = ctl.load_settings()
         error = ctl.controller().apply(settings)
-        if error and docker is not None:
-            docker.show_message(error)
-        elif error:
-            from .qt import QtWidgets
+        if error:
+            notify(error)
 
-            QtWidgets.QMessageBox.information(window.qwindow(), "Style Transfer", error)
+
+def current_window() -> Optional[Any]:
+    app = Krita.instance()
+    # without a window manager activeWindow() can be None (HOST_NOTES); fall back to the first
+    return app.activeWindow() or next(iter(app.windows()), None)
+
+
+def notify(message: str) -> None:
+    docker = find_docker(current_window())
+    if docker is not None:
+        docker.show_message(message)
+        docker.show()
+        return
+    from .qt import QtWidgets
+
+    QtWidgets.QMessageBox.information(None, "Style Transfer", message)
+
+
+def _guarded(fn: Callable[[], None]) -> None:
+    """Action handlers never raise into Krita (that would open its traceback dialog)."""
+    try:
+        fn()
+    except Exception as e:
+        traceback.print_exc()
+        notify(f"Style transfer failed: {e}")
 
 
 def register() -> None:

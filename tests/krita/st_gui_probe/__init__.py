@@ -32,7 +32,7 @@ def probe() -> None:
 
 def _probe() -> None:
     from style_transfer.krita import controller as ctlmod
-    from style_transfer.krita.qt import QtWidgets, QTimer
+    from style_transfer.krita.qt import QTimer, QtWidgets
 
     k = Krita.instance()
     win = k.windows()[0]
@@ -42,7 +42,7 @@ def _probe() -> None:
     STATE["docker_found"] = dock is not None
     STATE["docker_title"] = dock.windowTitle() if dock else None
     STATE["docker_visible_at_start"] = bool(dock and dock.isVisible())
-    STATE["docker_area"] = str(qwin.dockWidgetArea(dock)) if dock else None
+    STATE["docker_area"] = int(qwin.dockWidgetArea(dock)) if dock else None  # 2 = right
     menus = {a.text().replace("&", ""): a.menu() for a in qwin.menuBar().actions()}
     filt = menus.get("Filter")
     STATE["filter_menu"] = [a.text() for a in filt.actions()] if filt else None
@@ -67,8 +67,8 @@ def _probe() -> None:
     doc.refreshProjection()
     doc.setActiveNode(src)
     dock.settings.styles = [ctlmod.StyleEntry("file", STYLE, "udnie")]
-    dock.settings.strength = 0.8
     dock._refresh_list()
+    dock.strength.setValue(80)  # through the widget, as a user would
     dock._changed()
     STATE["layers_before"] = [n.name() for n in doc.rootNode().childNodes()]
     ctl = ctlmod.controller()
@@ -97,9 +97,16 @@ def _probe() -> None:
         k.action("edit_undo").trigger()
         QTimer.singleShot(500, after_undo)
 
-    ctl.finished.connect(finished)
-    dock.apply()
-    dump()
+    def start() -> None:
+        # setActiveNode reaches the GUI's layer selection asynchronously: apply only once the
+        # photo layer really is the active one, as it would be after a user's click
+        STATE["active_node"] = doc.activeNode().name()
+        ctl.finished.connect(finished)
+        dock.apply()
+        STATE["docker_message_after_apply"] = dock.message.text()
+        dump()
+
+    QTimer.singleShot(1500, start)
 
 
 class Probe(Extension):
