@@ -126,7 +126,13 @@ def output_paths(inputs: List[Path], output: Optional[str]) -> List[Path]:
     if as_folder:
         if out.exists() and not out.is_dir():
             raise UsageError(f"{out}: is a file; with several inputs -o must be a folder")
-        return [out / f"{p.stem}.png" for p in inputs]
+        names: List[Path] = []
+        for p in inputs:  # two inputs named alike (a/x.jpg, b/x.jpg) must not overwrite
+            name, k = out / f"{p.stem}.png", 2
+            while name in names:
+                name, k = out / f"{p.stem}-{k}.png", k + 1
+            names.append(name)
+        return names
     if out.suffix.lower() not in IMAGE_EXTS:
         raise UsageError(f"{out}: unknown image type; end it with .png, .jpg, .tif or .webp")
     return [out]
@@ -167,13 +173,14 @@ def run_stylize(args: argparse.Namespace) -> int:
 
     failures = 0
     cancel = CancelToken()
-    for src, dst in zip(inputs, outputs):
-        bar = tqdm(total=100, desc=src.name, unit="%", disable=args.quiet, leave=False,
-                   bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}")
+    for n, (src, dst) in enumerate(zip(inputs, outputs), 1):
+        label = f"[{n}/{len(inputs)}] {src.name}" if len(inputs) > 1 else src.name
+        bar = tqdm(total=100, desc=label, disable=args.quiet, leave=False,
+                   bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}")
 
-        def progress(fraction: float, stage: str, bar=bar) -> None:
-            bar.n = round(fraction * 100)
-            bar.set_postfix_str(stage, refresh=True)
+        def progress(fraction: float, stage: str, bar=bar, label=label) -> None:
+            bar.set_description_str(f"{label} ({stage})", refresh=False)
+            bar.update(round(fraction * 100) - bar.n)
 
         try:
             content = load_image(src)

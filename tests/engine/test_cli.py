@@ -64,6 +64,13 @@ def test_batch_folder_and_glob(tmp_path: Path, images_dir: Path) -> None:
              "-q", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in (tmp_path / "g").iterdir()) == ["beach.png", "bricks.png"]
+    # the same name from two folders: two outputs, not one overwritten
+    (tmp_path / "in2").mkdir()
+    shutil.copy(images_dir / "stripes.jpg", tmp_path / "in2" / "beach.jpg")
+    r = _cli(str(src / "beach.jpg"), str(tmp_path / "in2" / "beach.jpg"), "-s",
+             str(images_dir / "zigzag.jpg"), "-o", str(tmp_path / "d"), "-q", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["beach-2.png", "beach.png"]
 
 
 def test_batch_keeps_going_after_a_bad_file(tmp_path: Path, images_dir: Path) -> None:
