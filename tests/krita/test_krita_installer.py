@@ -1,0 +1,82 @@
+"""installer.py (Krita part) run as a user runs it, against a throw-away home folder."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Dict
+
+from kritatest import REPO, run_installer, user_env
+
+
+def tree(root: Path) -> Dict[str, str]:
+    """Every file and folder under root with its content (files) or 'dir'."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        out[str(p.relative_to(root))] = "dir" if p.is_dir() else p.read_bytes().hex()[:4000]
+    return out
+
+
+def test_install_is_idempotent_and_uninstall_restores_the_tree(tmp_path: Path, models_dir: Path):
+    home = tmp_path / "home"
+    # a user who already has Krita settings and another plugin
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "kritarc").write_text(
+        "[General]\nfoo=1\n\n[python]\nenable_other=true\n\n[Zed]\nx[$e]=$HOME\n",
+        encoding="utf-8")
+    other = home / "data" / "krita" / "pykrita" / "other"
+    other.mkdir(parents=True)
+    (other / "__init__.py").write_text("# someone else's plugin\n", encoding="utf-8")
+    user_env(home)  # makes the XDG folders the installer runs with
+    before = tree(home)
+
+    dry = run_installer(home, models_dir, "--dry-run", "--krita-python", "3.11")
+    assert dry.returncode == 0, dry.stderr
+    assert "pip install --target" in dry.stdout and "dry run" in dry.stdout
+    assert tree(home) == before  # a dry run changes nothing
+
+    first = run_installer(home, models_dir)
+    assert first.returncode == 0, first.stdout + first.stderr
+    pkg = home / "data" / "krita" / "pykrita" / "style_transfer"
+    assert (pkg / "_deps" / "ai_edge_litert").is_dir()
+    assert (pkg / "manifest.json").is_file()
+    assert (pkg.parent / "style_transfer.desktop").is_file()
+    assert len(list((home / "data" / "style-transfer" / "models").glob("*.tflite"))) == 4
+    rc = (home / "config" / "kritarc").read_text(encoding="utf-8")
+    assert "enable_style_transfer=true" in rc and "x[$e]=$HOME" in rc and "enable_other" in rc
+
+    again = run_installer(home, models_dir)
+    assert again.returncode == 0, again.stderr
+    assert "already in" in again.stdout  # wheels not fetched twice
+    assert rc == (home / "config" / "kritarc").read_text(encoding="utf-8")
+
+    gone = run_installer(home, None, "--uninstall")
+    assert gone.returncode == 0, gone.stderr
+    assert tree(home) == before
+
+
+def test_uninstall_on_an_empty_home_removes_every_folder_it_made(tmp_path: Path,
+                                                                  models_dir: Path):
+    home = tmp_path / "home"
+    home.mkdir()
+    r = run_installer(home, models_dir)
+    assert r.returncode == 0, r.stderr
+    assert run_installer(home, None, "--uninstall").returncode == 0
+    assert tree(home) == {"cache": "dir", "config": "dir", "data": "dir", "run": "dir"}
+
+
+def test_zip_for_kritas_import_plugin_dialog(tmp_path: Path):
+    r = run_installer(tmp_path, None, "--zip", str(tmp_path / "dist"))
+    assert r.returncode == 0, r.stderr
+    z = next((tmp_path / "dist").glob("style_transfer-krita-*.zip"))
+    names = zipfile.ZipFile(z).namelist()
+    assert "style_transfer.desktop" in names
+    assert "style_transfer/__init__.py" in names and "style_transfer/manifest.json" in names
+    assert "style_transfer/krita/extension.py" in names
+    assert not [n for n in names if "__pycache__" in n or "/_deps/" in n]
+
+
+def test_installer_is_python39_syntax():
+    import ast
+
+    ast.parse((REPO / "installer.py").read_text(encoding="utf-8"), feature_version=(3, 9))
