@@ -6,7 +6,6 @@ import struct
 
 import numpy as np
 import pytest
-
 from style_transfer.krita import layers
 from style_transfer.krita.layers import Rect
 
