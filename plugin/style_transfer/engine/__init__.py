@@ -16,7 +16,7 @@ from .images import check_array, load_image
 from .models import PREDICTOR_ID, ModelStore
 from .progress import CancelToken, Progress, ProgressFn
 from .render import Render, RenderOptions, working_size
-from .runtime import STYLE_DIM, Network, interpreter_class
+from .runtime import STYLE_DIM, Network, default_threads, interpreter_class
 from .style import (
     StyleEncoder,
     apply_strength,
@@ -45,9 +45,15 @@ class Engine:
         models: Optional[Union[str, Path]] = None,
         threads: Optional[int] = None,
         store: Optional[ModelStore] = None,
+        workers: Optional[int] = None,
     ) -> None:
         self.store = store or ModelStore(sources=[str(models)] if models else None)
-        self.threads = threads
+        # CPU budget: `threads` in total, split over `workers` tiles painted at once. Parallel
+        # tiles with one thread each beat one tile with many threads on small CPUs (measured,
+        # see bench/), because a 384 px tile leaves too little work to split.
+        total = threads or default_threads()
+        self.workers = workers or min(2, total)
+        self.threads = max(1, total // self.workers)
         self._networks: Dict[str, Network] = {}
         self._encoder: Optional[StyleEncoder] = None
         self._lock = threading.Lock()
@@ -121,7 +127,8 @@ class Engine:
         if opt.strength < 1.0:
             vector = apply_strength(vector, self.content_vector(content), opt.strength)
         prog.check()
-        return Render(content, self.network(opt.model), vector, opt, prog).run()
+        net = self.network(opt.model)
+        return Render(content, net, vector, opt, prog, self.workers).run()
 
     def content_vector(self, content: np.ndarray) -> np.ndarray:
         """The content image's own style (the 'strength 0' end): the whole image, squeezed."""
