@@ -60,31 +60,41 @@ def log(msg: str) -> None:
 class Record:
     """What one install added, so --uninstall removes exactly that and nothing else.
 
-    `paths`: files/folders that did not exist before (removed on uninstall, folders recursively
-    only if we created them). `ini_edits`: keys set in a config file, with the previous value and
-    whether the file / section were created, so the file is restored as it was."""
+    `paths`: files and folders that are ours alone (the plugin package, a model file), removed
+    on uninstall, folders recursively. `dirs`: folders we had to create on the way there (e.g.
+    ~/.config/GIMP/3.0/plug-ins on a fresh account); the host or the user may have put their
+    own files there since, so they are removed only if empty. `ini_edits`: keys set in a config
+    file, with the previous value and whether the file / section were created, so the file is
+    restored as it was."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.paths: List[str] = []
+        self.dirs: List[str] = []
         self.ini_edits: List[Dict[str, object]] = []
         if path.is_file():
             data = json.loads(path.read_text(encoding="utf-8"))
             self.paths = data.get("paths", [])
+            self.dirs = data.get("dirs", [])
             self.ini_edits = data.get("ini_edits", [])
 
     def created(self, p: Path) -> None:
         if str(p) not in self.paths:
             self.paths.append(str(p))
 
+    def created_dir(self, p: Path) -> None:
+        if str(p) not in self.dirs:
+            self.dirs.append(str(p))
+
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"paths": self.paths, "ini_edits": self.ini_edits}
+        data = {"paths": self.paths, "dirs": self.dirs, "ini_edits": self.ini_edits}
         self.path.write_text(json.dumps(data, indent=1), encoding="utf-8")
 
 
-def mkdirs_recorded(folder: Path, record: Record) -> None:
-    """mkdir -p that records each folder it had to create (so uninstall can remove them)."""
+def mkdirs_recorded(folder: Path, record: Record, own_leaf: bool = False) -> None:
+    """mkdir -p that records each folder it had to create. Parents are shared with the host
+    (removed on uninstall only if empty); `own_leaf` marks `folder` itself as wholly ours."""
     missing = []
     p = folder
     while not p.exists():
@@ -92,7 +102,10 @@ def mkdirs_recorded(folder: Path, record: Record) -> None:
         p = p.parent
     for d in reversed(missing):
         d.mkdir()
-        record.created(d)
+        if own_leaf and d == folder:
+            record.created(d)
+        else:
+            record.created_dir(d)
 
 
 def ini_set(path: Path, section: str, key: str, value: str, record: Record) -> None:
@@ -186,6 +199,11 @@ def uninstall(record: Record, dry_run: bool) -> None:
             p.unlink()
     if not dry_run and record.path.exists():
         record.path.unlink()
+    for d in sorted((Path(s) for s in record.dirs), key=lambda q: len(q.parts), reverse=True):
+        if d.is_dir() and not any(d.iterdir()):
+            log(f"  remove empty {d}")
+            if not dry_run:
+                d.rmdir()
 
 
 def pip_platforms() -> List[str]:
@@ -745,11 +763,8 @@ class GimpHost(Host):
         entry.chmod(0o755)  # GIMP only runs executable plug-in files on Linux/macOS
 
     def describe(self) -> str:
-        # install() calls describe() before it creates (and records) the missing folders. The
-        # plug-ins folder is GIMP's own (GIMP makes it on first start and keeps its settings
-        # beside it), so it is made here, unrecorded: an uninstall must never delete it.
-        if not self.args.dry_run and not self.args.uninstall:
-            self.plugins_dir().mkdir(parents=True, exist_ok=True)
+        # The plug-ins folder and its parents are GIMP's own: if the install has to create them
+        # they are recorded as shared folders, which an uninstall removes only when empty.
         return f"GIMP 3: plug-in {self.plugin_dir()}, Python {self.python_version()}"
 
 
@@ -767,7 +782,7 @@ def install(host: Host, args: argparse.Namespace) -> None:
     pkg = host.package_dir()
     record = Record(host.record_path())
     if not dry:
-        mkdirs_recorded(pkg, record)
+        mkdirs_recorded(pkg, record, own_leaf=True)
     install_wheels(host.deps_dir(), REQUIREMENTS, host.python_version(),
                    host.python_platforms(), host.host_has, dry)
     copy_package(pkg, dry)

@@ -65,6 +65,24 @@ def test_uninstall_on_an_empty_home_removes_every_folder_it_made(tmp_path: Path,
     assert tree(home) == {"cache": "dir", "config": "dir", "data": "dir", "run": "dir"}
 
 
+def test_uninstall_keeps_what_krita_wrote_into_folders_the_install_made(tmp_path: Path,
+                                                                        models_dir: Path):
+    """The install had to create ~/.local/share/krita; Krita then keeps its own resources
+    there. Uninstalling the plugin must remove only the plugin, never the user's Krita data."""
+    home = tmp_path / "home"
+    home.mkdir()
+    assert run_installer(home, models_dir).returncode == 0
+    brushes = home / "data" / "krita" / "paintoppresets" / "mine.kpp"
+    brushes.parent.mkdir(parents=True)
+    brushes.write_bytes(b"user brush")
+    cached = home / "data" / "style-transfer" / "models" / "extra.tflite"
+    cached.write_bytes(b"a model the engine downloaded later")
+    assert run_installer(home, None, "--uninstall").returncode == 0
+    assert brushes.read_bytes() == b"user brush" and cached.is_file()
+    assert not (home / "data" / "krita" / "pykrita").exists()  # ours, and empty: gone
+    assert not list((home / "data" / "style-transfer" / "models").glob("style_*.tflite"))
+
+
 def test_zip_for_kritas_import_plugin_dialog(tmp_path: Path):
     r = run_installer(tmp_path, None, "--zip", str(tmp_path / "dist"))
     assert r.returncode == 0, r.stderr
