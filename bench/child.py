@@ -120,19 +120,22 @@ def timed(
         for n in nets:
             n.reset_stats()
         CLOCK.reset()
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         out = fn()
         dt = time.perf_counter() - t0
+        cpu = time.process_time() - c0  # all threads: > dt when tiles run in parallel
         spent += dt
         invoke_sum = sum(n.invoke_seconds for n in nets)
         runs.append({
             "seconds": dt,
+            "cpu_seconds": cpu,
             "model_seconds": CLOCK.busy() if CLOCK.active else invoke_sum,
             "invoke_sum_seconds": invoke_sum,
             "invokes": sum(n.invokes for n in nets),
         })
     mid = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
-    stats = dict(mid, runs=[r["seconds"] for r in runs])
+    secs = [r["seconds"] for r in runs]
+    stats = dict(mid, runs=secs, min_seconds=min(secs))
     stats["overhead_seconds"] = stats["seconds"] - stats["model_seconds"]
     return out, stats
 

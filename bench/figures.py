@@ -7,12 +7,16 @@
 - Seam figure (engine issue): tile-line gradient / gradient away from lines, on the picture at
   the size the network painted it (1.0 = no grid, plain 384 tiles about 2.5).
 - Style fidelity: cosine between the style network's vector of a picture and of the style image.
+  "whole" squeezes the whole picture to the style net's 256 px (the issue's figure): at --scale 1
+  on big images the brush marks shrink below a pixel there, so it falls with size whatever the
+  render does. "local" averages 384 px crops of the picture at the size it was painted (what
+  one tile saw), so it compares texture at the scale the network made it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 from child import out_path
@@ -21,6 +25,7 @@ from style_transfer.engine import quality
 from style_transfer.engine.render import TilePlan, plan_tiles
 
 PLAIN_TILE = 384  # baselines.plain_tiles uses the fixed model's input size
+LOCAL_CROP = 384  # one tile of the fixed-size model
 
 
 def _load(work: Path, kind: str, size: int, scale: str) -> Optional[np.ndarray]:
@@ -64,6 +69,26 @@ class Fidelity:
         # content image's own vector (test images are square, so crop would give the same).
         return quality.cosine(self.engine.style_vector(img, "whole"), self.style)
 
+    def local(self, img: Optional[np.ndarray], working: Any) -> Optional[float]:
+        if img is None:
+            return None
+        small = _at_working_size(img, working)
+        return float(np.mean([self(crop) for crop in crops(small, LOCAL_CROP)]))
+
+
+def crops(img: np.ndarray, size: int) -> List[np.ndarray]:
+    """The centre and the four quadrant centres, size x size (the whole picture if smaller)."""
+    h, w = img.shape[:2]
+    if min(h, w) <= size:
+        return [img]
+    centres = [(h // 2, w // 2)] + [(h * fy // 4, w * fx // 4) for fy in (1, 3) for fx in (1, 3)]
+    out = []
+    for cy, cx in centres:
+        y = min(max(0, cy - size // 2), h - size)
+        x = min(max(0, cx - size // 2), w - size)
+        out.append(img[y:y + size, x:x + size])
+    return out
+
 
 def quality_row(engine: Any, fid: Fidelity, work: Path, size: int, scale: str,
                 working: Any) -> Dict[str, Any]:
@@ -84,4 +109,7 @@ def quality_row(engine: Any, fid: Fidelity, work: Path, size: int, scale: str,
         "style_fidelity": {"ours": fid(ours), "ours_f16": fid(ours_f16),
                            "naive_whole": fid(naive), "centre_crop": fid(crop),
                            "content": fid(content)},
+        "local_fidelity": {"ours": fid.local(ours, working),
+                           "naive_whole": fid.local(naive, working),
+                           "content": fid.local(content, working)},
     }

@@ -85,18 +85,21 @@ def memory_table(rows: List[Row], load_only: Optional[float]) -> str:
 def quality_table(rows: List[Row]) -> str:
     head = ["image", "scale", "painted at", "PSNR vs f16 dB: ours / naive whole / crop",
             "seam: ours / ours f16 / plain tiles",
-            "style fidelity: ours / ours f16 / naive whole / crop / content"]
+            "style fidelity whole: ours / ours f16 / naive whole / crop / content",
+            "local: ours / naive whole / content"]
     return table(head, [[*_label(r), *_quality_cells(r)] for r in rows])
 
 
 def _quality_cells(r: Row) -> List[str]:
     q = r.get("quality") or {}
     p, s, f = q.get("psnr_vs_f16", {}), q.get("seam", {}), q.get("style_fidelity", {})
+    loc = q.get("local_fidelity", {})
     fid_keys = ("ours", "ours_f16", "naive_whole", "centre_crop", "content")
     return [
         " / ".join(fmt(p.get(k), 1) for k in ("ours", "naive_whole", "centre_crop")),
         " / ".join(fmt(s.get(k)) for k in ("ours", "ours_f16", "plain_tiles")),
         " / ".join(fmt(f.get(k), 3) for k in fid_keys),
+        " / ".join(fmt(loc.get(k), 3) for k in ("ours", "naive_whole", "content")),
     ]
 
 
@@ -165,6 +168,12 @@ def targets_table(items: List[Dict[str, Any]]) -> str:
     return table(["target (--scale 1)", "wanted", "measured", ""], body)
 
 
+def _busy(meta: Dict[str, Any]) -> str:
+    loads = [x for x in (meta.get("load_start"), meta.get("load_end")) if x is not None]
+    # Anything else running competes for the same 2 cores: say so next to the figures.
+    return " (other work was running: timings are contended)" if loads and max(loads) >= 1 else ""
+
+
 def _engine_line(meta: Dict[str, Any]) -> str:
     e = meta.get("engine", {})
     dirty = e.get("engine_uncommitted")
@@ -180,7 +189,7 @@ def render_all(meta: Dict[str, Any], rows: List[Row], load_only: Optional[float]
         f"Benchmark {meta['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, "
         f"Python {m['python']}, ai-edge-litert {m['ai_edge_litert']}, numpy {m['numpy']}; "
         f"content {meta['content']} (Lanczos to each size, square), style {meta['style']}; "
-        f"load average {meta['load_start']} → {meta['load_end']}; "
+        f"load average {meta['load_start']} → {meta['load_end']}{_busy(meta)}; "
         f"bench wall time {meta['wall_seconds']:.0f} s. Engine: {_engine_line(meta)}.",
         "### Targets\n\n" + targets_table(target_items),
         "### Speed (int8; ours timed warm, median of up to 3 runs)\n\n" + speed_table(rows),

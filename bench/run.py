@@ -47,7 +47,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help="square content sizes, comma separated (default 384,1024,2048,4096)")
     p.add_argument("--preview", type=int, default=512, help="preview size in px (0 = skip)")
     p.add_argument("--scales", default=",".join(SCALES), help="'1', 'auto' or both (default)")
-    p.add_argument("--budget", type=float, default=2.0,
+    p.add_argument("--budget", type=float, default=6.0,
                    help="repeat a timed render while under this many seconds (max --max-runs)")
     p.add_argument("--max-runs", type=int, default=3)
     p.add_argument("--no-plain-tiles", dest="plain_tiles", action="store_false",
