@@ -329,7 +329,9 @@ def copy_package(dest: Path, dry_run: bool) -> None:
 
 
 def model_cache_dir() -> Path:
-    """The engine's default model folder (style_transfer/engine/models.py, default_cache_dir)."""
+    """The engine's default model folder. A copy of style_transfer.engine.models.
+    default_cache_dir, because importing the engine needs numpy and this script must run on a
+    bare Python; tests/engine/test_models.py keeps the two in step."""
     if os.environ.get("STYLE_TRANSFER_CACHE"):
         return Path(os.environ["STYLE_TRANSFER_CACHE"])
     if sys.platform == "win32":
@@ -453,6 +455,23 @@ class Host:
 
     def host_has(self, dist: str) -> Optional[str]:
         """The version of `dist` (canonical name) the host's own Python already has, or None."""
+        if not hasattr(self, "_has_cache"):
+            self._has_cache: Dict[str, Optional[str]] = {}
+        if dist not in self._has_cache:
+            exe = self.shared_python()
+            found = None
+            if exe:
+                code = ("import importlib.metadata as m, sys\n"
+                        "try: print(m.version(sys.argv[1]))\n"
+                        "except m.PackageNotFoundError: pass")
+                r = subprocess.run([exe, "-I", "-c", code, dist], capture_output=True, text=True)
+                found = r.stdout.strip() or None
+            self._has_cache[dist] = found
+        return self._has_cache[dist]
+
+    def shared_python(self) -> Optional[str]:
+        """A python executable whose site-packages the host's Python also sees (a distro
+        build using the system Python), or None when the host bundles its own."""
         return None
 
     # host-specific steps around the common ones
@@ -576,20 +595,8 @@ class KritaHost(Host):
                 return exe
         return None
 
-    def host_has(self, dist: str) -> Optional[str]:
-        if not hasattr(self, "_has_cache"):
-            self._has_cache: Dict[str, Optional[str]] = {}
-        if dist not in self._has_cache:
-            exe = self._system_python()
-            found = None
-            if exe:
-                code = ("import importlib.metadata as m, sys\n"
-                        "try: print(m.version(sys.argv[1]))\n"
-                        "except m.PackageNotFoundError: pass")
-                r = subprocess.run([exe, "-I", "-c", code, dist], capture_output=True, text=True)
-                found = r.stdout.strip() or None
-            self._has_cache[dist] = found
-        return self._has_cache[dist]
+    def shared_python(self) -> Optional[str]:
+        return self._system_python()
 
     def install_extra(self, record: Record, dry_run: bool) -> None:
         desktop = self.pykrita() / f"{PACKAGE}.desktop"
@@ -735,22 +742,10 @@ class GimpHost(Host):
         self._python_version = version
         return version
 
-    def host_has(self, dist: str) -> Optional[str]:
+    def shared_python(self) -> Optional[str]:
         # Only a native Linux GIMP shares site-packages with a python3 we can ask (e.g. Debian's
         # numpy); the Windows/macOS bundles and Flatpak get all wheels privately.
-        if not hasattr(self, "_has_cache"):
-            self._has_cache: Dict[str, Optional[str]] = {}
-        if dist not in self._has_cache:
-            exe = None if self.args.gimp_python else self._interpreter()
-            found = None
-            if exe:
-                code = ("import importlib.metadata as m, sys\n"
-                        "try: print(m.version(sys.argv[1]))\n"
-                        "except m.PackageNotFoundError: pass")
-                r = subprocess.run([exe, "-I", "-c", code, dist], capture_output=True, text=True)
-                found = r.stdout.strip() or None
-            self._has_cache[dist] = found
-        return self._has_cache[dist]
+        return None if self.args.gimp_python else self._interpreter()
 
     def install_extra(self, record: Record, dry_run: bool) -> None:
         entry = self.plugin_dir() / f"{self.PLUGIN}.py"

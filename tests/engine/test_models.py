@@ -201,3 +201,21 @@ def test_fetch_from_folder_copies_into_cache(models_dir: Path, tmp_path: Path) -
         shutil.copy(models_dir / "style_predict_int8_256.tflite", cache)
         # verify: the two present copies are fine, the two others are missing -> exit 1
         assert main(["models", "verify"]) == 1
+
+
+def test_installer_puts_models_where_the_engine_looks(tmp_path: Path) -> None:
+    """installer.py (stdlib only, cannot import the engine) repeats the cache-folder rule."""
+    import importlib.util
+
+    from style_transfer.engine.models import default_cache_dir
+
+    spec = importlib.util.spec_from_file_location("installer", REPO / "installer.py")
+    installer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(installer)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("STYLE_TRANSFER_CACHE", raising=False)
+        mp.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+        assert installer.model_cache_dir() == default_cache_dir() == (
+            tmp_path / "xdg" / "style-transfer" / "models")
+        mp.setenv("STYLE_TRANSFER_CACHE", str(tmp_path / "c"))
+        assert installer.model_cache_dir() == default_cache_dir() == tmp_path / "c"
