@@ -107,7 +107,11 @@ CLOCK = InvokeClock()
 
 
 def timed(
-    fn: Callable[[], np.ndarray], nets: Sequence[Any], budget_s: float, max_runs: int
+    fn: Callable[[], np.ndarray],
+    nets: Sequence[Any],
+    budget_s: float,
+    max_runs: int,
+    prepare: Optional[Callable[[], None]] = None,
 ) -> Timed:
     """Run fn until `budget_s` is used or `max_runs` reached (at least once); median figures.
 
@@ -117,6 +121,8 @@ def timed(
     spent = 0.0
     out = np.empty(0)
     while not runs or (spent < budget_s and len(runs) < max_runs):
+        if prepare is not None:
+            prepare()  # untimed set-up before each run
         for n in nets:
             n.reset_stats()
         CLOCK.reset()
@@ -257,14 +263,23 @@ def job_naive(args: argparse.Namespace) -> Dict[str, Any]:
     result: Dict[str, Any] = {"working": [wh, ww], "rss_before_mb": peak_rss_mb()}
     predictor = eng.network("predictor-int8")
     if max(wh, ww) <= DYNAMIC_MAX:  # above it the dynamic model overflows (garbage output)
+        from style_transfer.engine.runtime import Network
+
         dyn = eng.network("int8-dynamic")
-        nets = [dyn, predictor]
+        fresh = [dyn]
+
+        def new_network() -> None:
+            # A first call can only be repeated on a new interpreter; building it (~0.15 s,
+            # paid once per session) stays outside the clock, its resize + allocate + first
+            # invoke at this size (paid per new image size) is inside.
+            fresh[0] = Network(dyn.path, dyn.threads, dynamic=True)
 
         def whole() -> np.ndarray:
-            return naive_whole(dyn, content, vector, wh, ww)
+            return naive_whole(fresh[0], content, vector, wh, ww)
 
-        _, first = timed(whole, nets, 0.0, 1)  # resize + allocate + first invoke: what users hit
-        out, warm = timed(whole, nets, args.budget, args.max_runs)
+        _, first = timed(whole, fresh, args.budget, args.max_runs, prepare=new_network)
+        fresh[0] = dyn
+        out, warm = timed(whole, [dyn, predictor], args.budget, args.max_runs)
         result["whole"] = {"first": first, "warm": warm, "rss_peak_mb": peak_rss_mb()}
         save_image(work, "naive-whole", args.size, args.scale, out)
     else:

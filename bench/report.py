@@ -48,7 +48,7 @@ def _label(row: Row) -> List[str]:
 
 
 def speed_table(rows: List[Row]) -> str:
-    head = ["image", "scale", "painted at", "invokes", "ours s", "MP/s", "in model",
+    head = ["image", "scale", "painted at", "invokes", "ours s (min)", "MP/s", "in model",
             "overhead / model", "f16 s", "naive whole s first / warm",
             "speed-up vs naive first / warm", "centre crop s"]
     return table(head, [[*_label(r), *_speed_cells(r)] for r in rows])
@@ -61,7 +61,8 @@ def _speed_cells(r: Row) -> List[str]:
     warm = dig(r, "naive", "whole", "warm", "seconds")
     mp = r["size"] ** 2 / 1e6
     return [
-        str(o.get("invokes", "n/a")), fmt(secs), fmt(ratio(mp, secs)),
+        str(o.get("invokes", "n/a")), f"{fmt(secs)} ({fmt(o.get('min_seconds'))})",
+        fmt(ratio(mp, secs)),
         pct(ratio(model, secs)), pct(ratio(o.get("overhead_seconds"), model)),
         fmt(dig(r, "ours", "f16", "seconds")),
         f"{fmt(first)} / {fmt(warm)}",
@@ -192,7 +193,8 @@ def render_all(meta: Dict[str, Any], rows: List[Row], load_only: Optional[float]
         f"load average {meta['load_start']} → {meta['load_end']}{_busy(meta)}; "
         f"bench wall time {meta['wall_seconds']:.0f} s. Engine: {_engine_line(meta)}.",
         "### Targets\n\n" + targets_table(target_items),
-        "### Speed (int8; ours timed warm, median of up to 3 runs)\n\n" + speed_table(rows),
+        "### Speed (int8; every time is the median of up to 3 runs; ours warm)\n\n"
+        + speed_table(rows),
         f"### Memory (separate process per row; load-only process: {fmt(load_only, 0)} MB)\n\n"
         + memory_table(rows, load_only),
         "### Quality\n\n" + quality_table(rows),
