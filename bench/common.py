@@ -18,11 +18,15 @@ STYLE_IMAGE = "udnie.jpg"
 
 
 def ensure_engine_importable() -> None:
-    """A fresh clone is not necessarily pip-installed: fall back to the source tree's plugin/."""
-    try:
-        import style_transfer  # noqa: F401
-    except ImportError:
-        sys.path.insert(0, str(REPO / "plugin"))
+    """Benchmark this checkout's engine, even when another copy is pip-installed in the venv
+    (a stale install would measure old code). An explicit PYTHONPATH that holds a
+    style_transfer package wins, for A/B runs against another tree."""
+    explicit = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if any((Path(p) / "style_transfer").is_dir() for p in explicit):
+        return
+    plugin = str(REPO / "plugin")
+    if plugin not in sys.path:
+        sys.path.insert(0, plugin)
 
 
 def _resolve(env: str, fallback: Path, what: str) -> Path:
