@@ -116,11 +116,16 @@ class EngineSetupError(Exception):
 
 
 def check_ready(engine: Any, model: str) -> Optional[str]:
-    """None if a render can run, else the user-facing message (dependency or model missing)."""
-    from ..engine import EngineError
+    """None if a render can run, else the user-facing message (dependency or model missing).
+
+    A missing package gets the Krita command that installs it (the engine's own hint speaks of
+    pip); a missing model keeps the engine's message, which already names its fix."""
+    from ..engine import DependencyError, EngineError
 
     try:
         engine.check_models(model)
+    except DependencyError as e:
+        return f"{e} {INSTALL_HINT}"
     except EngineError as e:
         return str(e)
     return None

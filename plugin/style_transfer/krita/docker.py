@@ -19,7 +19,8 @@ from .qt import QIcon, QImage, QPixmap, Qt, QtCore, QTimer, QtWidgets, pyqtSigna
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff);;Presets (*.json)"
 IMAGE_EXT = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".json")
-PREVIEW_SIZE = 256
+PREVIEW_SIZE = 256  # the preview renders at this size (longest side)
+PREVIEW_HEIGHT = 128  # and is shown at most this tall, so the docker stays compact
 THUMB = 48
 
 
@@ -55,6 +56,22 @@ class StyleList(QtWidgets.QListWidget):
         self.setDragDropMode(QtWidgets.QAbstractItemView.DragDropMode.DropOnly)
         self.setIconSize(QtCore.QSize(THUMB, THUMB))
         self.setMinimumHeight(THUMB * 2 + 8)
+
+    def sizeHint(self) -> QtCore.QSize:
+        # two rows by default (Qt's default asks for 192 px); the list scrolls beyond that
+        return QtCore.QSize(super().sizeHint().width(), THUMB * 2 + 8)
+
+    def paintEvent(self, event: Any) -> None:
+        super().paintEvent(event)
+        if self.count() == 0:  # say what the empty box is for
+            from .qt import QtGui
+
+            p = QtGui.QPainter(self.viewport())
+            p.setPen(self.palette().color(QtGui.QPalette.ColorRole.PlaceholderText))
+            p.drawText(self.viewport().rect().adjusted(6, 0, -6, 0),
+                       int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap),
+                       "Drop style images or presets here, or use + Image…")
+            p.end()
 
     def _paths(self, event: Any) -> List[str]:
         mime = event.mimeData()
@@ -102,25 +119,33 @@ class StyleTransferDocker(DockWidget):
 
     # -- layout --
     def _build(self) -> None:
+        # The docker shares Krita's right column with other dockers, often on a 768 px tall
+        # laptop screen: the settings and preview scroll, while the message (errors and the fix
+        # for them) stays on top and progress + Apply / Cancel stay at the bottom, always visible.
         root = QtWidgets.QWidget(self)
-        v = QtWidgets.QVBoxLayout(root)
-        v.setContentsMargins(4, 4, 4, 4)
+        outer = QtWidgets.QVBoxLayout(root)
+        outer.setContentsMargins(4, 4, 4, 4)
+        outer.setSpacing(4)
         self.message = QtWidgets.QLabel()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.hide()
-        v.addWidget(self.message)
+        outer.addWidget(self.message)
 
+        body = QtWidgets.QWidget()
+        v = QtWidgets.QVBoxLayout(body)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.setSpacing(3)
         form = QtWidgets.QFormLayout()
+        form.setVerticalSpacing(3)
         self.content = QtWidgets.QComboBox()
         self.content.addItems(["Active layer", "Visible image"])
         form.addRow("Content", self.content)
-        v.addLayout(form)
-
-        v.addWidget(QtWidgets.QLabel("Styles (drop images here)"))
         self.styles = StyleList()
+        self.styles.setToolTip("Drop style images or presets (.json) here")
         self.styles.files_dropped.connect(self.add_files)
-        v.addWidget(self.styles)
+        form.addRow("Styles", self.styles)
+        v.addLayout(form)
         row = QtWidgets.QHBoxLayout()
         self.add_file_btn = QtWidgets.QToolButton(text="+ Image…")
         self.add_file_btn.clicked.connect(self._pick_files)
@@ -138,20 +163,27 @@ class StyleTransferDocker(DockWidget):
         self.remove_btn.clicked.connect(self._remove_selected)
         for b in (self.add_file_btn, self.add_layer_btn, self.add_preset_btn, self.remove_btn):
             row.addWidget(b)
+        row.addStretch(1)
         v.addLayout(row)
 
         form2 = QtWidgets.QFormLayout()
+        form2.setVerticalSpacing(3)
         self.weight = QtWidgets.QDoubleSpinBox()
         self.weight.setRange(0.0, 10.0)
         self.weight.setSingleStep(0.1)
         self.weight.setToolTip("Weight of the selected style in the blend")
-        form2.addRow("Weight", self.weight)
         self.save_preset_btn = QtWidgets.QPushButton("Save as preset…")
+        self.save_preset_btn.setToolTip("Store the style (or blend of styles) for later use")
         self.save_preset_btn.clicked.connect(self._save_preset)
-        form2.addRow("", self.save_preset_btn)
+        wrow = QtWidgets.QHBoxLayout()  # one row: the weight belongs to the selected style
+        wrow.addWidget(self.weight, 1)
+        wrow.addWidget(self.save_preset_btn)
+        form2.addRow("Weight", wrow)
         self.strength = QtWidgets.QSlider(Qt.Orientation.Horizontal)
         self.strength.setRange(0, 100)
         self.strength_label = QtWidgets.QLabel()
+        self.strength_label.setMinimumWidth(self.strength_label.fontMetrics().horizontalAdvance(
+            "100 %") + 4)  # the slider does not jump when the number gets a digit
         srow = QtWidgets.QHBoxLayout()
         srow.addWidget(self.strength)
         srow.addWidget(self.strength_label)
@@ -162,27 +194,47 @@ class StyleTransferDocker(DockWidget):
         self.scale.setSpecialValueText("Auto")  # shown at 0: let the engine pick the scale
         self.scale.setSuffix("×")
         self.scale.setToolTip("Style scale: smaller = bigger brush strokes; Auto fits ~1024 px")
-        form2.addRow("Style scale", self.scale)
-        self.preserve = QtWidgets.QCheckBox("Preserve colours")
-        form2.addRow("", self.preserve)
         self.model = QtWidgets.QComboBox()
         self.model.addItem("Fast (int8)", "int8")
         self.model.addItem("Quality (f16)", "f16")
-        form2.addRow("Model", self.model)
+        self.model.setToolTip("Model: Fast (int8) or Quality (f16), which is slower")
+        mrow = QtWidgets.QHBoxLayout()  # scale and model share a row: the docker stays short
+        mrow.addWidget(self.scale)
+        mrow.addWidget(QtWidgets.QLabel("Model"))
+        mrow.addWidget(self.model, 1)
+        form2.addRow("Scale", mrow)
         v.addLayout(form2)
 
+        crow = QtWidgets.QHBoxLayout()
+        self.preserve = QtWidgets.QCheckBox("Preserve colours")
         self.live = QtWidgets.QCheckBox("Live preview")
         self.live.setChecked(True)
-        v.addWidget(self.live)
+        crow.addWidget(self.preserve)
+        crow.addWidget(self.live)
+        crow.addStretch(1)
+        v.addLayout(crow)
         self.preview = QtWidgets.QLabel()
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setMinimumHeight(120)
+        self.preview.setMinimumHeight(PREVIEW_HEIGHT // 2)
+        self.preview.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                   QtWidgets.QSizePolicy.Policy.Preferred)
+        self._preview_pix = QPixmap()
         v.addWidget(self.preview)
+        v.addStretch(1)
+
+        self.scroll = QtWidgets.QScrollArea()
+        self.scroll.setWidget(body)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        bar = self.scroll.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.scroll.setMinimumWidth(body.minimumSizeHint().width() + bar + 2)
+        outer.addWidget(self.scroll, 1)
 
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.hide()
-        v.addWidget(self.progress)
+        outer.addWidget(self.progress)
         brow = QtWidgets.QHBoxLayout()
         self.apply_btn = QtWidgets.QPushButton("Apply")
         self.apply_btn.clicked.connect(self.apply)
@@ -191,8 +243,7 @@ class StyleTransferDocker(DockWidget):
         self.cancel_btn.clicked.connect(self.ctl.cancel)
         brow.addWidget(self.apply_btn)
         brow.addWidget(self.cancel_btn)
-        v.addLayout(brow)
-        v.addStretch(1)
+        outer.addLayout(brow)
         self.setWidget(root)
 
         self.content.currentIndexChanged.connect(self._changed)
@@ -356,7 +407,9 @@ class StyleTransferDocker(DockWidget):
             return
         doc = Krita.instance().activeDocument()
         if doc is None or not self.settings.styles:
+            self._preview_pix = QPixmap()
             self.preview.clear()
+            self.preview.setMinimumHeight(PREVIEW_HEIGHT // 2)
             return
         try:
             engine = self.ctl.engine()
@@ -384,8 +437,29 @@ class StyleTransferDocker(DockWidget):
         job.start()
 
     def _preview_done(self, out: np.ndarray) -> None:
-        self.preview.setPixmap(QPixmap.fromImage(layers.rgba_to_qimage(out)))
+        self._preview_pix = QPixmap.fromImage(layers.rgba_to_qimage(out))
+        self._show_preview()
         self._preview_end()
+
+    def _show_preview(self) -> None:
+        """The preview scaled to the docker's width (at most PREVIEW_HEIGHT tall)."""
+        if self._preview_pix.isNull():
+            self.preview.clear()
+            self.preview.setMinimumHeight(PREVIEW_HEIGHT // 2)
+            return
+        w = max(64, self.preview.width() - 4)
+        pix = self._preview_pix.scaled(w, PREVIEW_HEIGHT, Qt.AspectRatioMode.KeepAspectRatio,
+                                       Qt.TransformationMode.SmoothTransformation)
+        # the scroll area squeezes its content down to the minimum heights before it scrolls:
+        # without this the preview would be cut off instead of scrolled to
+        self.preview.setMinimumHeight(max(PREVIEW_HEIGHT // 2, pix.height()))
+        self.preview.setPixmap(pix)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._fit_message)
+        if not self._preview_pix.isNull():
+            QTimer.singleShot(0, self._show_preview)  # after the layout gave the label its width
 
     def _preview_end(self) -> None:
         self._preview_job = None
@@ -416,6 +490,16 @@ class StyleTransferDocker(DockWidget):
     def show_message(self, text: str) -> None:
         self.message.setText(text)
         self.message.setVisible(bool(text))
+        self._fit_message()
+
+    def _fit_message(self) -> None:
+        """The message (often: what is missing and the command that fixes it) is never cut off:
+        it claims its full word-wrapped height, and the settings below scroll instead."""
+        if not self.message.text():
+            self.message.setMinimumHeight(0)
+            return
+        width = self.message.width() if self.message.width() > 50 else self.width() - 8
+        self.message.setMinimumHeight(self.message.heightForWidth(max(50, width)))
 
     def _check_setup(self) -> None:
         try:
@@ -425,7 +509,7 @@ class StyleTransferDocker(DockWidget):
             return
         problem = ctl.check_ready(engine, self.settings.model)
         if problem:
-            self.show_message(f"{problem}\n{ctl.INSTALL_HINT}")
+            self.show_message(problem)
 
     def canvasChanged(self, canvas: Any) -> None:  # Krita API; canvas may be None
         self.schedule_preview()
