@@ -1,6 +1,13 @@
-"""The real Krita GUI under Xvfb with the installed plugin: the docker is there, the Filter menu has
-both entries, Apply adds one layer and one Ctrl+Z (edit_undo) removes it. A test-only probe plugin
-(st_gui_probe) reports what the window holds; a screenshot goes to tests/_artifacts/krita/."""
+"""The real Krita GUI under Xvfb with the installed plugin, main window sized to the screen.
+
+- full run (1600x1000): the docker is there and whole on screen, the Filter menu has both entries,
+  the live preview renders, Apply adds one layer and one Ctrl+Z (edit_undo) removes it, an image
+  file dropped onto the style list becomes a style.
+- broken installs (1366x768 laptop screen): without the wheels, and without the models, the docker
+  says which command fixes it, Apply only repeats that, and no error dialog or traceback appears.
+
+A test-only probe plugin (st_gui_probe) reports what the window holds; screenshots go to
+tests/_artifacts/krita/."""
 
 from __future__ import annotations
 
@@ -10,8 +17,9 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Any, Dict
 
-from kritatest import ARTIFACTS, HERE, installed, require_krita, user_env
+from kritatest import ARTIFACTS, HERE, installed, require_krita, run_installer, user_env
 
 
 def _free_display() -> int:
@@ -21,11 +29,9 @@ def _free_display() -> int:
     raise RuntimeError("no free X display number")
 
 
-def test_gui_docker_menu_apply_and_undo(tmp_path: Path, models_dir: Path, images_dir: Path):
-    require_krita("Xvfb", "import")
-    home = tmp_path / "home"
-    pykrita = installed(home, models_dir)
-    # the probe plugin is installed only here, next to the real one, and enabled like it
+def _add_probe(home: Path) -> None:
+    """The probe plugin goes next to the real one only here, enabled like it."""
+    pykrita = home / "data" / "krita" / "pykrita"
     shutil.copytree(HERE / "st_gui_probe", pykrita / "st_gui_probe")
     shutil.copy(HERE / "st_gui_probe.desktop", pykrita / "st_gui_probe.desktop")
     kritarc = home / "config" / "kritarc"
@@ -34,24 +40,30 @@ def test_gui_docker_menu_apply_and_undo(tmp_path: Path, models_dir: Path, images
     kritarc.write_text(text.replace("[python]\n", "[python]\nenable_st_gui_probe=true\n"),
                        encoding="utf-8")
 
+
+def run_gui(tmp_path: Path, home: Path, name: str, screen: str,
+            extra_env: Dict[str, str]) -> Dict[str, Any]:
+    """Start Krita on its own Xvfb, wait for the probe's report, take a screenshot
+    (ARTIFACTS/<name>.png), stop both. Returns the probe's report."""
+    _add_probe(home)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     out = tmp_path / "probe.json"
-    shot = ARTIFACTS / "krita_gui.png"
+    shot = ARTIFACTS / f"{name}.png"
     shot.unlink(missing_ok=True)
     display = f":{_free_display()}"
     env = user_env(home)
-    env.update(DISPLAY=display, ST_GUI_PROBE_OUT=str(out),
-               ST_GUI_PROBE_STYLE=str(images_dir / "udnie.jpg"))
+    env.update(DISPLAY=display, ST_GUI_PROBE_OUT=str(out), **extra_env)
     env.pop("QT_QPA_PLATFORM", None)
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", f"{screen}x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     krita = None
-    log = open(ARTIFACTS / "krita_gui.log", "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    logfile = ARTIFACTS / f"{name}.log"
+    log = open(logfile, "w", encoding="utf-8")  # noqa: SIM115 - closed below
     try:
         time.sleep(1.5)
         krita = subprocess.Popen(["krita", "--nosplash"], env=env, stdout=log,
                                  stderr=subprocess.STDOUT, cwd=str(home))
-        state = {}
+        state: Dict[str, Any] = {}
         deadline = time.time() + 150
         while time.time() < deadline and krita.poll() is None:
             if out.is_file():
@@ -69,21 +81,94 @@ def test_gui_docker_menu_apply_and_undo(tmp_path: Path, models_dir: Path, images
         xvfb.kill()
         xvfb.wait(timeout=30)
         log.close()
-    (ARTIFACTS / "krita_gui_probe.json").write_text(json.dumps(state, indent=1), encoding="utf-8")
-    assert state, "the probe plugin never reported (see tests/_artifacts/krita/krita_gui.log)"
+    (ARTIFACTS / f"{name}_probe.json").write_text(json.dumps(state, indent=1), encoding="utf-8")
+    assert state, f"the probe plugin never reported (see {logfile})"
     assert "error" not in state, state["error"]
+    assert state.get("done"), f"the probe did not finish in time: {state}"
     assert state["docker_found"] and state["docker_title"] == "Style Transfer"
     assert state["docker_area"] == 2  # Qt.RightDockWidgetArea
+    assert state["screen"] == [0, 0, *map(int, screen.split("x"))]  # the window fills it
+    # the action buttons are never scrolled away or cut off, whatever the screen
+    assert state["apply_text"] == "Apply" and state["cancel_text"] == "Cancel"
+    assert state["apply_on_screen"] and state["cancel_on_screen"], state
+    assert state["message_whole"], state  # the message (and the fix it names) is not cut off
+    assert state["dialogs_at_end"] == []  # no Python error dialog, no message box
+    assert "Traceback" not in logfile.read_text(errors="replace")
+    assert shot.is_file() and shot.stat().st_size > 10_000
+    assert os.environ.get("DISPLAY") != display  # we never touched the caller's display
+    return state
+
+
+def test_gui_docker_menu_preview_apply_undo_and_drop(tmp_path: Path, models_dir: Path,
+                                                     images_dir: Path):
+    require_krita("Xvfb", "import")
+    home = tmp_path / "home"
+    installed(home, models_dir)
+    state = run_gui(tmp_path, home, "krita_gui", "1600x1000", {
+        "ST_GUI_PROBE_STYLE": str(images_dir / "udnie.jpg"),
+        "ST_GUI_PROBE_DROP": str(images_dir / "stata.jpg"),
+    })
     assert "Style Transfer…" in state["filter_menu"]
     assert "Apply Style Transfer Again" in state["filter_menu"]
     assert state["style_transfer_apply"] == "Style Transfer…"
     assert state["style_transfer_apply_again"] == "Apply Style Transfer Again"
+    # the live preview really rendered (debounce + worker), scaled into the docker
+    w, h = state["preview_pixmap"]
+    assert 0 < h <= 128 and abs(w / h - 400 / 300) < 0.05, state["preview_pixmap"]
+    assert state["busy_after_click"] and state["cancel_enabled_while_busy"]
     assert state["apply_message"] == "Added layer 'Stylized · udnie 80%'."
     assert state["active_node"] == "photo"
     before = state["layers_before"]
     assert state["layers_after_apply"] == [*before, "Stylized · udnie 80%"]
     assert state["layers_after_undo"] == before  # ONE undo step removes the result
     assert state["layers_after_apply_again"] == [*before, "Stylized · udnie 80%"]
-    assert "Traceback" not in (ARTIFACTS / "krita_gui.log").read_text(errors="replace")
-    assert shot.is_file() and shot.stat().st_size > 10_000
-    assert os.environ.get("DISPLAY") != display  # we never touched the caller's display
+    # drag & drop of an image file from a file manager
+    assert state["drag_enter_accepted"] and state["drop_accepted"]
+    assert state["styles_after_drop"] == ["udnie", "stata"]
+    assert state["list_after_drop"] == ["udnie  ×1", "stata  ×1"]
+    assert state["saved_styles_after_drop"] == ["udnie", "stata"]  # kept for the next session
+    assert state["preview_after_drop"]  # the blend was previewed too
+    # on a 1000 px screen, with the separator dragged up, every setting fits without scrolling
+    assert state["scroll_max"] == 0, state
+    assert state["preview_label_height"] >= state["preview_shown_height"] > 0  # not cut off
+
+
+def test_gui_without_wheels_the_docker_names_the_installer(tmp_path: Path, models_dir: Path,
+                                                           images_dir: Path):
+    """A user who copied the plugin in (or used Krita's zip import) without running installer.py:
+    the packages for Krita's Python are missing."""
+    require_krita("Xvfb", "import")
+    home = tmp_path / "home"
+    pykrita = installed(home, models_dir)
+    shutil.rmtree(pykrita / "style_transfer" / "_deps")  # what the zip install leaves out
+    state = run_gui(tmp_path, home, "krita_gui_no_wheels", "1366x768",
+                    {"ST_GUI_PROBE_MODE": "setup",
+                     "ST_GUI_PROBE_STYLE": str(images_dir / "udnie.jpg")})
+    msg = state["docker_message"]
+    assert "missing the Python package" in msg and "3.11" in msg, msg
+    assert "python3 installer.py --krita" in msg and "restart Krita" in msg, msg
+    assert state["message_after_apply"] == msg  # Apply explains again instead of failing
+    assert state["busy_after_apply"] is False
+    assert state["dialogs_at_start"] == []
+
+
+def test_gui_without_models_the_docker_names_the_fix(tmp_path: Path, images_dir: Path):
+    """Installed with --no-models, offline, STYLE_TRANSFER_MODELS pointing at an empty folder."""
+    require_krita("Xvfb", "import")
+    home = tmp_path / "home"
+    r = run_installer(home, None, "--no-models")
+    assert r.returncode == 0, r.stdout + r.stderr
+    empty = tmp_path / "no-models"
+    empty.mkdir()
+    state = run_gui(tmp_path, home, "krita_gui_no_models", "1366x768",
+                    {"ST_GUI_PROBE_MODE": "setup",
+                     "ST_GUI_PROBE_STYLE": str(images_dir / "udnie.jpg"),
+                     "STYLE_TRANSFER_MODELS": str(empty), "STYLE_TRANSFER_OFFLINE": "1"})
+    msg = state["docker_message"]
+    assert "is not available" in msg and str(empty) in msg, msg
+    assert "downloads are disabled" in msg, msg
+    assert "installer.py --models DIR" in msg and "STYLE_TRANSFER_MODELS" in msg, msg
+    assert state["message_after_apply"].startswith("Model file "), state["message_after_apply"]
+    assert "installer.py" in state["message_after_apply"]
+    assert state["busy_after_apply"] is False
+    assert state["dialogs_at_start"] == []

@@ -1,7 +1,16 @@
 """Test-only Krita plugin: after the real GUI window opens, inspect the installed Style Transfer
-plugin as a user would meet it (docker present, Filter menu entries), then drive one Apply and one
-Ctrl+Z (edit_undo) on a document shown in the window, and write what it saw to
-$ST_GUI_PROBE_OUT. Only tests/krita/test_krita_gui.py installs it, into a temporary folder."""
+plugin as a user would meet it and write what it saw to $ST_GUI_PROBE_OUT.
+
+$ST_GUI_PROBE_MODE:
+  full  (default) docker present, Filter menu entries, the whole docker on screen, the live
+        preview renders, one Apply and one Ctrl+Z (edit_undo) on a document shown in the window,
+        Apply Again, then an image file dropped onto the style list (a real QDropEvent).
+  setup the install is broken on purpose (no wheels / no models): the docker's message, what
+        pressing Apply says, and that no dialog (Krita's Python traceback dialog) popped up.
+
+The main window is sized to the screen first (there is no window manager under Xvfb to maximize
+it), so the screenshot shows what a user with a maximized Krita sees.
+Only tests/krita/test_krita_gui.py installs it, into a temporary folder."""
 
 from __future__ import annotations
 
@@ -14,7 +23,9 @@ from krita import Extension, Krita
 
 OUT = os.environ.get("ST_GUI_PROBE_OUT", "")
 STYLE = os.environ.get("ST_GUI_PROBE_STYLE", "")
-STATE: Dict[str, Any] = {}
+DROP = os.environ.get("ST_GUI_PROBE_DROP", "")
+MODE = os.environ.get("ST_GUI_PROBE_MODE", "full")
+STATE: Dict[str, Any] = {"mode": MODE}
 
 
 def dump() -> None:
@@ -22,36 +33,128 @@ def dump() -> None:
         json.dump(STATE, f, indent=1)
 
 
+def guarded(fn: Any) -> Any:
+    def run(*args: Any) -> None:
+        try:
+            fn(*args)
+        except Exception:
+            STATE["error"] = traceback.format_exc()
+            dump()
+
+    return run
+
+
+def rect(r: Any) -> list:
+    return [r.x(), r.y(), r.width(), r.height()]
+
+
+def fill_screen(qwin: Any) -> None:
+    from style_transfer.krita.qt import QtWidgets
+
+    screen = QtWidgets.QApplication.primaryScreen().availableGeometry()
+    qwin.showMaximized()
+    qwin.setGeometry(screen)  # no window manager under Xvfb: showMaximized alone does nothing
+    STATE["screen"] = rect(screen)
+
+
+def on_screen(w: Any, qwin: Any) -> bool:
+    """w is shown, not covered by its parents' clipping, and its whole rectangle is inside the
+    main window (which fills the screen)."""
+    from style_transfer.krita.qt import QtCore
+
+    if not w.isVisible() or w.visibleRegion().isEmpty():
+        return False
+    top_left = w.mapTo(qwin, QtCore.QPoint(0, 0))
+    r = QtCore.QRect(top_left, w.size())
+    return qwin.rect().contains(r) and w.visibleRegion().boundingRect().size() == w.size()
+
+
+def dialogs() -> list:
+    """Visible top-level dialogs (Krita's Python error dialog, message boxes)."""
+    from style_transfer.krita.qt import QtWidgets
+
+    found = []
+    for w in QtWidgets.QApplication.topLevelWidgets():
+        if w.isVisible() and isinstance(w, QtWidgets.QDialog):
+            text = w.text() if isinstance(w, QtWidgets.QMessageBox) else ""
+            found.append(f"{type(w).__name__}: {w.windowTitle()} {text}".strip())
+    return found
+
+
+def docker_layout(dock: Any, qwin: Any) -> None:
+    STATE["docker_geometry"] = rect(dock.geometry())
+    msg = dock.message
+    STATE["message_whole"] = (not msg.text()) or (
+        on_screen(msg, qwin) and msg.height() >= msg.heightForWidth(msg.width()))
+    STATE["apply_on_screen"] = on_screen(dock.apply_btn, qwin)
+    STATE["cancel_on_screen"] = on_screen(dock.cancel_btn, qwin)
+    STATE["apply_text"] = dock.apply_btn.text()
+    STATE["cancel_text"] = dock.cancel_btn.text()
+    bar = dock.scroll.verticalScrollBar()
+    STATE["scroll_max"] = bar.maximum()  # 0: all settings fit without scrolling
+    STATE["settings_height"] = dock.scroll.widget().sizeHint().height()
+    pm = dock.preview.pixmap()
+    STATE["preview_label_height"] = dock.preview.height()
+    STATE["preview_shown_height"] = 0 if pm is None or pm.isNull() else pm.height()
+
+
 def probe() -> None:
-    try:
-        _probe()
-    except Exception:
-        STATE["error"] = traceback.format_exc()
-        dump()
+    guarded(_probe)()
 
 
 def _probe() -> None:
-    from style_transfer.krita import controller as ctlmod
-    from style_transfer.krita.qt import QTimer, QtWidgets
-
     k = Krita.instance()
     win = k.windows()[0]
     qwin = win.qwindow()
+    fill_screen(qwin)
+    from style_transfer.krita.qt import QtWidgets
+
     docks = {d.objectName(): d for d in qwin.findChildren(QtWidgets.QDockWidget)}
     dock = docks.get("style_transfer_docker")
     STATE["docker_found"] = dock is not None
     STATE["docker_title"] = dock.windowTitle() if dock else None
     STATE["docker_visible_at_start"] = bool(dock and dock.isVisible())
     STATE["docker_area"] = int(qwin.dockWidgetArea(dock)) if dock else None  # 2 = right
+    if dock is None:
+        dump()
+        return
+    if not dock.isVisible():
+        dock.show()
+    STATE["docker_message"] = dock.message.text() if dock.message.isVisible() else ""
+    (_setup_mode if MODE == "setup" else _full_mode)(k, win, qwin, dock)
+
+
+def _setup_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
+    """Broken install: the docker must say what is wrong and which command fixes it."""
+    from style_transfer.krita import controller as ctlmod
+    from style_transfer.krita.qt import QTimer
+
+    STATE["dialogs_at_start"] = dialogs()
+    dock.settings.styles = [ctlmod.StyleEntry("file", STYLE, "udnie")]
+    dock._refresh_list()
+    dock.apply_btn.click()  # the user tries anyway
+    STATE["message_after_apply"] = dock.message.text() if dock.message.isVisible() else ""
+    STATE["busy_after_apply"] = ctlmod.controller().busy
+
+    def finish() -> None:
+        docker_layout(dock, qwin)
+        STATE["dialogs_at_end"] = dialogs()
+        STATE["done"] = True
+        dump()
+
+    QTimer.singleShot(1000, guarded(finish))
+
+
+def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
+    from style_transfer.krita import controller as ctlmod
+    from style_transfer.krita.qt import Qt, QtCore, QtGui, QTimer, QtWidgets
+
     menus = {a.text().replace("&", ""): a.menu() for a in qwin.menuBar().actions()}
     filt = menus.get("Filter")
     STATE["filter_menu"] = [a.text() for a in filt.actions()] if filt else None
     for name in ("style_transfer_apply", "style_transfer_apply_again"):
         act = k.action(name)
         STATE[name] = act.text() if act else None
-    if dock is not None and not dock.isVisible():
-        dock.show()
-    STATE["docker_message"] = dock.message.text() if dock else None
 
     doc = k.createDocument(400, 300, "gui-test", "RGBA", "U8", "", 300.0)
     win.addView(doc)
@@ -68,25 +171,46 @@ def _probe() -> None:
     doc.setActiveNode(src)
     dock.settings.styles = [ctlmod.StyleEntry("file", STYLE, "udnie")]
     dock._refresh_list()
-    dock.strength.setValue(80)  # through the widget, as a user would
-    dock._changed()
+    dock.strength.setValue(80)  # through the widget, as a user would (also starts the preview)
     STATE["layers_before"] = [n.name() for n in doc.rootNode().childNodes()]
     ctl = ctlmod.controller()
+    preview = {"key": None, "waited": 0}
 
-    def after_undo() -> None:
-        doc.waitForDone()
-        STATE["layers_after_undo"] = [n.name() for n in doc.rootNode().childNodes()]
-        # apply again via the Filter-menu action, so the screenshot shows a result + docker
-        k.action("style_transfer_apply_again").trigger()
-        QTimer.singleShot(200, wait_again)
+    def pixmap_key() -> Any:
+        pm = dock.preview.pixmap()
+        return None if pm is None or pm.isNull() else pm.cacheKey()
 
-    def wait_again() -> None:
-        if ctl.busy:
-            QTimer.singleShot(200, wait_again)
+    def wait_preview(then: Any, old_key: Any = None) -> None:
+        # the preview renders on a worker after a 400 ms debounce; a new pixmap = it rendered
+        key = pixmap_key()
+        idle = dock._preview_job is None and not dock._preview_timer.isActive()
+        if (key is None or key == old_key or not idle) and preview["waited"] < 60_000:
+            preview["waited"] += 200
+            QTimer.singleShot(200, guarded(lambda: wait_preview(then, old_key)))
             return
-        doc.waitForDone()
-        STATE["layers_after_apply_again"] = [n.name() for n in doc.rootNode().childNodes()]
-        STATE["done"] = True
+        pm = dock.preview.pixmap()
+        then(None if pm is None or pm.isNull() else [pm.width(), pm.height()])
+
+    def fit_view() -> None:
+        act = k.action("toggle_zoom_to_fit")  # a toggle: trigger it once only
+        if act is not None:
+            act.trigger()  # the whole 400x300 picture, not a corner of it
+        STATE["zoom_to_fit"] = act is not None
+
+    def preview_rendered(size: Any) -> None:
+        STATE["preview_pixmap"] = size
+        STATE["preview_ms"] = preview["waited"]
+        start()
+
+    def start() -> None:
+        # setActiveNode reaches the GUI's layer selection asynchronously: apply only once the
+        # photo layer really is the active one, as it would be after a user's click
+        STATE["active_node"] = doc.activeNode().name()
+        ctl.finished.connect(finished)
+        dock.apply_btn.click()
+        STATE["busy_after_click"] = ctl.busy
+        STATE["cancel_enabled_while_busy"] = dock.cancel_btn.isEnabled()
+        STATE["docker_message_after_apply"] = dock.message.text()
         dump()
 
     def finished(layer: Any, message: str) -> None:
@@ -95,18 +219,75 @@ def _probe() -> None:
         doc.waitForDone()
         STATE["layers_after_apply"] = [n.name() for n in doc.rootNode().childNodes()]
         k.action("edit_undo").trigger()
-        QTimer.singleShot(500, after_undo)
+        QTimer.singleShot(500, guarded(after_undo))
 
-    def start() -> None:
-        # setActiveNode reaches the GUI's layer selection asynchronously: apply only once the
-        # photo layer really is the active one, as it would be after a user's click
-        STATE["active_node"] = doc.activeNode().name()
-        ctl.finished.connect(finished)
-        dock.apply()
-        STATE["docker_message_after_apply"] = dock.message.text()
+    def after_undo() -> None:
+        doc.waitForDone()
+        STATE["layers_after_undo"] = [n.name() for n in doc.rootNode().childNodes()]
+        # apply again via the Filter-menu action, so the screenshot shows a result + docker
+        k.action("style_transfer_apply_again").trigger()
+        QTimer.singleShot(200, guarded(wait_again))
+
+    def wait_again() -> None:
+        if ctl.busy:
+            QTimer.singleShot(200, guarded(wait_again))
+            return
+        doc.waitForDone()
+        STATE["layers_after_apply_again"] = [n.name() for n in doc.rootNode().childNodes()]
+        drop()
+
+    def drop() -> None:
+        # a file dragged from a file manager onto the style list: enter, then drop, sent to the
+        # list's viewport as Qt delivers them
+        view = dock.styles.viewport()
+        mime = QtCore.QMimeData()
+        mime.setUrls([QtCore.QUrl.fromLocalFile(DROP)])
+        pos = view.rect().center()
+        copy = Qt.DropAction.CopyAction
+        left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        enter = QtGui.QDragEnterEvent(pos, copy, mime, left, none)
+        QtWidgets.QApplication.sendEvent(view, enter)
+        STATE["drag_enter_accepted"] = enter.isAccepted()
+        ev = QtGui.QDropEvent(QtCore.QPointF(pos), copy, mime, left, none)
+        QtWidgets.QApplication.sendEvent(view, ev)
+        STATE["drop_accepted"] = ev.isAccepted()
+        STATE["styles_after_drop"] = [s.name for s in dock.settings.styles]
+        STATE["list_after_drop"] = [dock.styles.item(i).text()
+                                    for i in range(dock.styles.count())]
+        STATE["saved_styles_after_drop"] = [s.name for s in ctlmod.load_settings().styles]
+        preview["waited"] = 0
+        wait_preview(preview_after_drop, pixmap_key())
+
+    def preview_after_drop(size: Any) -> None:
+        STATE["preview_after_drop"] = size
+        fit_view()
+        show_whole_docker()
+        QTimer.singleShot(300, guarded(show_whole_docker))  # again, once the layout settled
+        QTimer.singleShot(800, guarded(finish))
+
+    def show_whole_docker() -> None:
+        # what a user does on a tall screen: drag the separators in the right column so the
+        # other dockers get less room and this one shows whole
+        others = dock.widget().sizeHint().height() - dock.scroll.sizeHint().height()
+        want = others + dock.scroll.widget().sizeHint().height() + 30  # + title bar
+        others = [d for d in qwin.findChildren(QtWidgets.QDockWidget)
+                  if d is not dock and d.isVisible() and not d.isFloating()
+                  and qwin.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea]
+        qwin.resizeDocks([*others, dock], [*(d.minimumSizeHint().height() for d in others), want],
+                         Qt.Orientation.Vertical)
+        STATE["docker_height_wanted"] = want
+        STATE["right_docks"] = {
+            d.objectName(): [d.height(), d.minimumSizeHint().height()]
+            for d in qwin.findChildren(QtWidgets.QDockWidget)
+            if d.isVisible() and qwin.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea}
+
+    def finish() -> None:
+        docker_layout(dock, qwin)
+        STATE["dialogs_at_end"] = dialogs()
+        STATE["done"] = True
         dump()
 
-    QTimer.singleShot(1500, start)
+    QTimer.singleShot(0, guarded(lambda: wait_preview(preview_rendered)))
 
 
 class Probe(Extension):
