@@ -211,8 +211,8 @@ class ModelStore:
             "downloads are disabled" if not self.allow_download else "no source"
         )
         raise ModelError(
-            f"Model file {spec.file} ({spec.id}) is not available (searched: {where}, "
-            f"{self.cache_dir}; {details}). {FIX_HINT}"
+            f"Model file {spec.file} ({spec.id}) is not available. {FIX_HINT} "
+            f"(Searched: {where}, {self.cache_dir}; {details}.)"
         )
 
     # -- download ------------------------------------------------------------------------------
