@@ -104,8 +104,11 @@ def load_engine() -> Any:
     try:
         from ..engine import Engine
     except ImportError as e:
+        # the name Python imports is not always the name to install (PIL is Pillow)
+        module = (e.name or str(e)).split(".")[0]
+        package = {"PIL": "Pillow", "ai_edge_litert": "ai-edge-litert"}.get(module, module)
         raise EngineSetupError(
-            f"Style Transfer is missing the Python package '{e.name or e}' for Krita's Python "
+            f"Style Transfer is missing the Python package '{package}' for Krita's Python "
             f"{sys.version_info[0]}.{sys.version_info[1]}. {INSTALL_HINT}"
         ) from None
     return Engine()
