@@ -64,7 +64,8 @@ class Engine:
         with self._lock:
             if spec.id not in self._networks:
                 self._networks[spec.id] = Network(
-                    self.store.path(spec.id), self.threads, dynamic=spec.input_size is None
+                    self.store.path(spec.id), self.threads, dynamic=spec.input_size is None,
+                    workers=self.workers if spec.role == "transformer" else 1,
                 )
             return self._networks[spec.id]
 
@@ -127,8 +128,7 @@ class Engine:
         if opt.strength < 1.0:
             vector = apply_strength(vector, self.content_vector(content), opt.strength)
         prog.check()
-        net = self.network(opt.model)
-        return Render(content, net, vector, opt, prog, self.workers).run()
+        return Render(content, self.network(opt.model), vector, opt, prog).run()
 
     def content_vector(self, content: np.ndarray) -> np.ndarray:
         """The content image's own style (the 'strength 0' end): the whole image, squeezed."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from typing import Callable, Deque, List, Optional, Tuple
 
@@ -175,18 +175,15 @@ def _tone_match(out: np.ndarray, ref: np.ndarray) -> np.ndarray:
 class TileRenderer:
     """Renders a float32 RGB image (given as a tile reader) through a transformer network.
 
-    Tiles run on `workers` threads (each with its own interpreter; invoke() releases the GIL)
-    while this thread tone-matches and accumulates finished tiles in order, so numpy work
-    overlaps the model calls. At most workers + 1 tiles are in flight: memory stays bounded
-    and a cancel waits for at most the calls already running."""
+    The network paints up to `network.workers` tiles at once on its own threads (invoke()
+    releases the GIL) while this thread cuts the next tiles and tone-matches and accumulates
+    finished ones in order, so numpy work overlaps the model calls. At most workers + 1 tiles
+    are in flight: memory stays bounded and a cancel waits only for the calls already running."""
 
-    def __init__(
-        self, network: Network, vector: np.ndarray, progress: Progress, workers: int = 1
-    ) -> None:
+    def __init__(self, network: Network, vector: np.ndarray, progress: Progress) -> None:
         self.net = network
         self.vector = vector
         self.progress = progress
-        self.workers = max(1, workers)
 
     def reference(self, small_rgb: np.ndarray) -> np.ndarray:
         """One render of the whole image at the network's native size (tone reference)."""
@@ -214,45 +211,42 @@ class TileRenderer:
         wy = _axis_weights(plan.ys, t, h, margin=8)
         wx = _axis_weights(plan.xs, t, w, margin=8)
         jobs = iter([(iy, ix) for iy in range(len(plan.ys)) for ix in range(len(plan.xs))])
-
-        def paint(iy: int, ix: int) -> np.ndarray:
-            y, x = plan.ys[iy], plan.xs[ix]
-            th, tw = min(t, h - y), min(t, w - x)
-            piece = _fit_tile_shape(read(y, x, th, tw), t, self.net)
-            out = self.net.transform(piece, self.vector)[:th, :tw]
-            if ref is not None:
-                out = _tone_match(out, _ref_region(ref, h, w, y, x, th, tw))
-            return out * (wy[iy][:, None] * wx[ix][None, :])[:, :, None]
-
-        pending: Deque = deque()
-        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="style-tile")
+        pending: Deque[Tuple[int, int, Future[np.ndarray]]] = deque()
 
         def submit() -> None:
             job = next(jobs, None)
             if job is not None:
-                pending.append((job, pool.submit(paint, *job)))
+                iy, ix = job
+                y, x = plan.ys[iy], plan.xs[ix]
+                piece = read(y, x, min(t, h - y), min(t, w - x))
+                piece = _fit_tile_shape(piece, t, self.net)
+                pending.append((iy, ix, self.net.submit_transform(piece, self.vector)))
 
         acc = np.zeros((0, w, 3), np.float32)
         wacc = np.zeros((0, w), np.float32)
         acc_y0 = done = 0
         try:
-            for _ in range(self.workers + 1):
+            for _ in range(self.net.workers + 1):
                 submit()
             while pending:
-                (iy, ix), future = pending.popleft()
+                iy, ix, future = pending.popleft()
                 self.progress.check()
                 out = future.result()
-                submit()  # keep the workers busy while this thread accumulates
+                submit()  # keep the network busy while this thread does the numpy work
                 y, x = plan.ys[iy], plan.xs[ix]
-                th, tw = out.shape[:2]
+                th, tw = min(t, h - y), min(t, w - x)
+                out = out[:th, :tw]
+                if ref is not None:
+                    out = _tone_match(out, _ref_region(ref, h, w, y, x, th, tw))
+                weight = wy[iy][:, None] * wx[ix][None, :]
                 need = y + th - acc_y0
                 if need > acc.shape[0]:
                     grow = need - acc.shape[0]
                     acc = np.concatenate([acc, np.zeros((grow, w, 3), np.float32)])
                     wacc = np.concatenate([wacc, np.zeros((grow, w), np.float32)])
                 r0 = y - acc_y0
-                acc[r0:r0 + th, x:x + tw] += out
-                wacc[r0:r0 + th, x:x + tw] += wy[iy][:, None] * wx[ix][None, :]
+                acc[r0:r0 + th, x:x + tw] += out * weight[:, :, None]
+                wacc[r0:r0 + th, x:x + tw] += weight
                 done += 1
                 self.progress.report(span[0] + (span[1] - span[0]) * done / plan.count,
                                      "painting")
@@ -263,7 +257,9 @@ class TileRenderer:
                     acc, wacc, acc_y0 = acc[n:], wacc[n:], final
         finally:
             # on cancel or error: drop queued tiles, wait only for the calls already running
-            pool.shutdown(wait=True, cancel_futures=True)
+            for *_, future in pending:
+                future.cancel()
+            wait([f for *_, f in pending])
         return plan
 
 
@@ -336,10 +332,8 @@ class Render:
         vector: np.ndarray,
         options: RenderOptions,
         progress: Progress,
-        workers: int = 1,
     ) -> None:
         check_array(content, "content image")
-        self.workers = workers
         self.src = content
         self.h, self.w = content.shape[:2]
         self.net = network
@@ -367,7 +361,7 @@ class Render:
 
     def run(self) -> np.ndarray:
         wh, ww = working_size(self.h, self.w, self.opt.scale)
-        tiler = TileRenderer(self.net, self.vector, self.progress, self.workers)
+        tiler = TileRenderer(self.net, self.vector, self.progress)
         full = (wh, ww) == (self.h, self.w)
         plan = plan_tiles(wh, ww, self.net)
         self.progress.report(0.02, "preparing")

@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional, Tuple
 
@@ -78,27 +79,40 @@ def default_threads() -> int:
 
 
 class Network:
-    """One model file; one interpreter per calling thread. Tracks time spent inside invoke()."""
+    """One model file, run by a small pool of threads that each own an interpreter.
+
+    The threads persist for the Network's life, so their interpreters do too: a host that
+    starts a new worker thread per render (a Qt worker, the CLI) never pays again for a fresh
+    interpreter, whose first invoke faults in a new arena and costs 2-3x a normal call.
+    `workers` calls run at once (tiles in parallel). Tracks time spent inside invoke()."""
 
     def __init__(
-        self, path: Path, threads: Optional[int] = None, dynamic: Optional[bool] = None
+        self,
+        path: Path,
+        threads: Optional[int] = None,
+        dynamic: Optional[bool] = None,
+        workers: int = 1,
     ) -> None:
         self.path = Path(path)
         self.threads = threads or default_threads()
+        self.workers = max(1, workers)
         self._local = threading.local()
         self._cls = interpreter_class()
         self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix=f"litert-{self.path.stem}")
         self.invoke_seconds = 0.0
         self.invokes = 0
-        probe = self._interpreter()
-        details = probe.get_input_details()
+        details = self._pool.submit(lambda: self._interpreter().get_input_details()).result()
         # The dynamic int8 transformer declares a fixed [1,384,384,3] signature yet accepts
         # resize_tensor_input, so the manifest (input_size: null) is the reliable source.
         if dynamic is None:
             dynamic = any(-1 in list(d.get("shape_signature", d["shape"])) for d in details)
         self.dynamic = dynamic
-        shape = self._image_input(probe)["shape"]
+        shape = next(d["shape"] for d in details if d["shape"][-1] == 3)
         self.input_hw: Tuple[int, int] = (int(shape[1]), int(shape[2]))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
 
     def _interpreter(self) -> Any:
         it = getattr(self._local, "interpreter", None)
@@ -139,6 +153,17 @@ class Network:
 
     def predict(self, image: np.ndarray) -> np.ndarray:
         """Style network: float32 [H,W,3] in [0,1] at input size -> float32 (100,)."""
+        return self._pool.submit(self._predict, image).result()
+
+    def transform(self, content: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """Transformer: float32 [H,W,3] in [0,1] + (100,) vector -> float32 [H,W,3] in [0,1]."""
+        return self.submit_transform(content, vector).result()
+
+    def submit_transform(self, content: np.ndarray, vector: np.ndarray) -> Future[np.ndarray]:
+        """transform() on one of the pool's threads; returns at once."""
+        return self._pool.submit(self._transform, content, vector)
+
+    def _predict(self, image: np.ndarray) -> np.ndarray:
         it = self._interpreter()
         d = self._image_input(it)
         it.set_tensor(d["index"], np.ascontiguousarray(image[None], dtype=np.float32))
@@ -146,10 +171,8 @@ class Network:
         out = it.get_tensor(it.get_output_details()[0]["index"])
         return out.reshape(-1).astype(np.float32)
 
-    def transform(self, content: np.ndarray, vector: np.ndarray) -> np.ndarray:
-        """Transformer: float32 [H,W,3] in [0,1] + (100,) vector -> float32 [H,W,3] in [0,1].
-
-        Fixed-size models need content at exactly input_hw. The dynamic model takes any size:
+    def _transform(self, content: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """Fixed-size models need content at exactly input_hw. The dynamic model takes any size:
         it is padded to a multiple of 4 (>= 16) here and cropped back, so callers never see its
         rounding or its 1x1 failure."""
         it = self._interpreter()
