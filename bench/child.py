@@ -226,7 +226,7 @@ def job_ours(args: argparse.Namespace) -> Dict[str, Any]:
 
         out, stats = timed(render, nets, args.budget, args.max_runs)
         plan = plan_tiles(wh, ww, net)
-        stats.update(tiles=plan.count, tile=plan.tile, overlap=plan.overlap,
+        stats.update(tiles=plan.count, tile=[plan.tile_h, plan.tile_w], overlap=plan.overlap,
                      rss_before_mb=rss_before, rss_peak_mb=peak_rss_mb())
         if args.profile:
             stats["profile"] = profile_top(render)
@@ -300,7 +300,7 @@ def job_naive(args: argparse.Namespace) -> Dict[str, Any]:
     result: Dict[str, Any] = {"working": [wh, ww], "rss_before_mb": peak_rss_mb()}
     predictor = eng.network("predictor-int8")
     if max(wh, ww) <= DYNAMIC_MAX:  # above it the dynamic model overflows (garbage output)
-        dyn = eng.network("int8-dynamic")
+        dyn = eng.network("transformer-int8-dynamic")
         result["whole"], out = naive_whole_timings(dyn, predictor, content, vector, (wh, ww),
                                                    args)
         save_image(work, "naive-whole", args.size, args.scale, out)

@@ -45,7 +45,8 @@ def _at_working_size(img: np.ndarray, working: Any) -> np.ndarray:
 def seam(img: Optional[np.ndarray], plan: TilePlan, working: Any) -> Optional[float]:
     if img is None or plan.count <= 1:
         return None  # one call, no tile lines: nothing to measure
-    fig = quality.seam_figure(_at_working_size(img, working), plan.ys, plan.xs, plan.tile)
+    fig = quality.seam_figure(_at_working_size(img, working), plan.ys, plan.xs,
+                              plan.tile_h, plan.tile_w)
     return fig["aggregate"]
 
 
@@ -98,13 +99,14 @@ def quality_row(engine: Any, fid: Fidelity, work: Path, size: int, scale: str,
     crop, crop_f16 = get("crop-int8"), get("crop-f16")
     plan = plan_tiles(working[0], working[1], engine.network("int8"))
     wh, ww = working
-    plain_plan = TilePlan(PLAIN_TILE, 0, list(range(0, wh, PLAIN_TILE)),
+    plan_f16 = plan_tiles(wh, ww, engine.network("f16"))
+    plain_plan = TilePlan(PLAIN_TILE, PLAIN_TILE, 0, list(range(0, wh, PLAIN_TILE)),
                           list(range(0, ww, PLAIN_TILE)))
     content = np.load(work / f"content_{size}.npy")
     return {
         "psnr_vs_f16": {"ours": psnr(ours, ours_f16), "naive_whole": psnr(naive, ours_f16),
                         "centre_crop": psnr(crop, crop_f16)},
-        "seam": {"ours": seam(ours, plan, working), "ours_f16": seam(ours_f16, plan, working),
+        "seam": {"ours": seam(ours, plan, working), "ours_f16": seam(ours_f16, plan_f16, working),
                  "plain_tiles": seam(plain, plain_plan, working)},
         "style_fidelity": {"ours": fid(ours), "ours_f16": fid(ours_f16),
                            "naive_whole": fid(naive), "centre_crop": fid(crop),

@@ -35,7 +35,8 @@ def test_manifest_describes_every_model_once(models_dir: Path) -> None:
 
 def test_local_folder_is_used_and_verified(models_dir: Path, tmp_path: Path) -> None:
     store = ModelStore(sources=[str(models_dir)], cache_dir=tmp_path, allow_download=False)
-    assert store.path("int8") == models_dir / "style_transfer_int8_384.tflite"
+    assert store.path("int8") == models_dir / "style_transfer_int8_dynamic.tflite"
+    assert store.path("int8-fixed") == models_dir / "style_transfer_int8_384.tflite"
     assert store.path("f16").name == "style_transfer_f16_384.tflite"
 
 
@@ -54,7 +55,7 @@ def test_corrupted_local_file_is_never_used(models_dir: Path, tmp_path: Path) ->
     # an engine pointed at it says the same instead of running a wrong model
     eng = Engine(store=store)
     with pytest.raises(ModelError):
-        eng.check_models("int8-dynamic")
+        eng.check_models("int8")
 
 
 def test_unknown_model_id_lists_the_known_ones(models_dir: Path, tmp_path: Path) -> None:
@@ -197,7 +198,7 @@ def test_fetch_from_folder_copies_into_cache(models_dir: Path, tmp_path: Path) -
             mp.setenv(k, v)
         mp.delenv("STYLE_TRANSFER_MODELS")
         assert main(["models", "fetch", "int8", "--from", str(models_dir)]) == 0
-        assert (cache / "style_transfer_int8_384.tflite").is_file()
+        assert (cache / "style_transfer_int8_dynamic.tflite").is_file()
         shutil.copy(models_dir / "style_predict_int8_256.tflite", cache)
         # verify: the two present copies are fine, the two others are missing -> exit 1
         assert main(["models", "verify"]) == 1

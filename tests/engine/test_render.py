@@ -152,7 +152,7 @@ def test_no_tile_grid_at_scale_1(engine, load, udnie) -> None:
     out = engine.stylize(content, [udnie], options=RenderOptions(scale=1.0))
     plan = plan_tiles(1536, 2048, engine.network("int8"))
     assert plan.count >= 20
-    ours = seam_figure(out, plan.ys, plan.xs, plan.tile)
+    ours = seam_figure(out, plan.ys, plan.xs, plan.tile_h, plan.tile_w)
     assert abs(ours["aggregate"] - 1.0) <= 0.10, ours["aggregate"]
     # rows and columns separately, and each kind of line (tile start / end / overlap middle)
     per = ours["per_line"]
@@ -202,7 +202,7 @@ def test_auto_scale_keeps_edges_sharp(engine, load, udnie) -> None:
 def test_f16_and_dynamic_models_render(engine, load, udnie) -> None:
     content = _photo(load, 900, 600)
     a = engine.stylize(content, [udnie], options=RenderOptions(model="f16", scale=1.0))
-    b = engine.stylize(content, [udnie], options=RenderOptions(model="int8-dynamic", scale=1.0))
+    b = engine.stylize(content, [udnie], options=RenderOptions(model="int8-fixed", scale=1.0))
     c = engine.stylize(content, [udnie], options=RenderOptions(model="int8", scale=1.0))
     assert a.shape == b.shape == c.shape == content.shape
     # three precisions of one network: close to each other, far from the content

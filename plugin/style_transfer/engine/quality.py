@@ -26,7 +26,9 @@ def seam_lines(starts: Sequence[int], tile: int, n: int) -> List[int]:
     return sorted(x for x in lines if 0 < x < n)
 
 
-def seam_figure(img: np.ndarray, ys: Sequence[int], xs: Sequence[int], tile: int) -> Dict:
+def seam_figure(
+    img: np.ndarray, ys: Sequence[int], xs: Sequence[int], tile_h: int, tile_w: int = 0
+) -> Dict:
     """How visible a tile grid is: mean gradient magnitude on the internal tile lines (+-1 px)
     divided by the mean over pixels at least 8 px away from every line.
 
@@ -36,7 +38,7 @@ def seam_figure(img: np.ndarray, ys: Sequence[int], xs: Sequence[int], tile: int
     inspection."""
     g = gradient_magnitude(img)
     h, w = g.shape
-    rows, cols = seam_lines(ys, tile, h), seam_lines(xs, tile, w)
+    rows, cols = seam_lines(ys, tile_h, h), seam_lines(xs, tile_w or tile_h, w)
     far = np.ones_like(g, dtype=bool)
     on = np.zeros_like(g, dtype=bool)
     for r in rows:

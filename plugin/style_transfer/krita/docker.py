@@ -197,7 +197,9 @@ class StyleTransferDocker(DockWidget):
         self.model = QtWidgets.QComboBox()
         self.model.addItem("Fast (int8)", "int8")
         self.model.addItem("Quality (f16)", "f16")
-        self.model.setToolTip("Model: Fast (int8) or Quality (f16), which is slower")
+        self.model.addItem("Fastest (full int8)", "int8-fixed")
+        self.model.setToolTip("Fast (int8): close to f16. Quality (f16): the original network, "
+                              "slower. Fastest: full-integer, colours less exact")
         mrow = QtWidgets.QHBoxLayout()  # scale and model share a row: the docker stays short
         mrow.addWidget(self.scale)
         mrow.addWidget(QtWidgets.QLabel("Model"))
