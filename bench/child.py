@@ -206,7 +206,7 @@ def _engine_and_content(args: argparse.Namespace) -> Tuple[Any, np.ndarray, np.n
 def job_ours(args: argparse.Namespace) -> Dict[str, Any]:
     """Our path (Engine.stylize), int8 first (its peak RSS is the memory figure), then f16."""
     from style_transfer.engine import RenderOptions, working_size
-    from style_transfer.engine.render import plan_tiles
+    from style_transfer.engine.tiles import plan_tiles
 
     eng, content, style = _engine_and_content(args)
     scale = parse_scale(args.scale)

@@ -22,7 +22,7 @@ import numpy as np
 from child import out_path
 from PIL import Image
 from style_transfer.engine import quality
-from style_transfer.engine.render import TilePlan, plan_tiles
+from style_transfer.engine.tiles import TilePlan, plan_tiles
 
 PLAIN_TILE = 384  # baselines.plain_tiles uses the fixed model's input size
 LOCAL_CROP = 384  # one tile of the fixed-size model

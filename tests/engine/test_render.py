@@ -12,7 +12,8 @@ from style_transfer.engine import Cancelled, CancelToken, InputError, RenderOpti
 from style_transfer.engine.baselines import plain_tiles
 from style_transfer.engine.colors import srgb_to_lab
 from style_transfer.engine.quality import gradient_magnitude, seam_figure
-from style_transfer.engine.render import plan_tiles, working_size
+from style_transfer.engine.render import working_size
+from style_transfer.engine.tiles import plan_tiles
 
 
 @pytest.fixture(scope="module")
