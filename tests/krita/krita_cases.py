@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, List
 
 RESULTS: Dict[str, Any] = {}
 OUT = ""
+ONLY: List[str] = []  # optional 4th argument "a,b": run only these cases (for debugging)
 
 
 def dump() -> None:
@@ -25,6 +26,8 @@ def dump() -> None:
 
 
 def case(name: str, fn: Callable[[], Dict[str, Any]]) -> None:
+    if ONLY and name not in ONLY:
+        return
     RESULTS[name] = {"started": True}
     dump()
     t = time.time()
@@ -124,6 +127,7 @@ def layer_info(doc: Any, source: Any, result: Any) -> Dict[str, Any]:
 def main(args: List[str]) -> None:
     global OUT
     OUT, pykrita, images = args[0], args[1], args[2]
+    ONLY[:] = args[3].split(",") if len(args) > 3 and args[3] else []
     sys.path.insert(0, pykrita)  # what Krita does for <resource folder>/pykrita
     import numpy as np
 
@@ -353,6 +357,142 @@ def main(args: List[str]) -> None:
         return {"styles": [s.name for s in d.settings.styles], "preset": preset,
                 "message": d.message.text()}
 
+
+    def opaque_box(rgba: Any, x0: int, y0: int) -> List[int]:
+        """[x, y, w, h] in image coordinates of the pixels with alpha > 0 (array at x0, y0)."""
+        ys, xs = np.nonzero(rgba[..., 3] > 0)
+        if len(xs) == 0:
+            return [0, 0, 0, 0]
+        return [int(xs.min()) + x0, int(ys.min()) + y0, int(xs.max() - xs.min()) + 1,
+                int(ys.max() - ys.min()) + 1]
+
+    def stylized_like_engine(out: Dict[str, Any], res: Any, expected_src: Any) -> None:
+        """The result holds exactly what the engine makes of `expected_src` (same area)."""
+        from style_transfer.engine import RenderOptions
+
+        mine = rgba_of(res)
+        ref = ctl.engine().stylize(expected_src, [udnie], [1.0],
+                                   RenderOptions(strength=0.8, scale=1.0, model="int8"))
+        out["shape"] = list(mine.shape)
+        if mine.shape == ref.shape:
+            out["max_diff_vs_engine"] = int(np.abs(mine.astype(int) - ref.astype(int)).max())
+        opaque = (expected_src[..., 3] > 0) & (mine[..., 3] > 0) if mine.shape == ref.shape \
+            else np.zeros(mine.shape[:2], bool)
+        out["mean_abs_change_vs_source"] = float(np.abs(
+            mine[..., :3][opaque].astype(float) - expected_src[..., :3][opaque]).mean()) \
+            if opaque.any() else 0.0
+        b = res.bounds()
+        out["result_opaque_box"] = opaque_box(mine, b.x(), b.y())
+
+    def clone_case(moved: bool) -> Dict[str, Any]:
+        # HOST_NOTES: closing a document with clone layers crashed kritarunner; never closed
+        doc = make_doc(k, 240, 160, "RGBA", "U8", "clone")
+        orig = doc.createNode("orig", "paintlayer")
+        doc.rootNode().addChildNode(orig, None)
+        if moved:
+            pic, x, y = photo[:80, :120], 10, 10
+        else:
+            pic, x, y = photo, -20, 10  # wider than the canvas and offset
+        paint(orig, pic, x, y)
+        cl = doc.createCloneLayer("clone of orig", orig)
+        doc.rootNode().addChildNode(cl, orig)
+        doc.refreshProjection()
+        doc.waitForDone()
+        if moved:
+            cl.move(100, 60)  # the clone shows the original 100 px right, 60 px down
+            doc.refreshProjection()
+            doc.waitForDone()
+            x, y = x + 100, y + 60
+        h, w = pic.shape[:2]
+        before = [digest(orig), bytes(cl.projectionPixelData(x, y, w, h))]
+        cb = cl.bounds()
+        got = wait_finished(ctl, lambda: ctl.apply(base, doc, cl))
+        res = got.pop("layer", None)
+        out = dict(got)
+        if res is None:
+            return out
+        out.update(layer_info(doc, cl, res))
+        out["clone_type"] = cl.type()
+        out["clone_position"] = [cl.position().x(), cl.position().y()]
+        out["krita_clone_bounds"] = [cb.x(), cb.y(), cb.width(), cb.height()]
+        out["expected_bounds"] = [x, y, w, h]
+        out["layers"] = [n.name() for n in doc.rootNode().childNodes()]
+        out["source_unchanged"] = [digest(orig), bytes(cl.projectionPixelData(x, y, w, h))
+                                   ] == before
+        stylized_like_engine(out, res, pic)  # the stylized photo, exactly where the clone shows it
+        return out
+
+    def file_layer() -> Dict[str, Any]:
+        import os
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="st-file-layer-")
+        png = os.path.join(folder, "content.png")
+        pic = photo[:120, :200]
+        if not layers.rgba_to_qimage(pic).save(png, "PNG"):
+            return {"error": f"could not write {png}"}
+        doc = make_doc(k, 240, 160, "RGBA", "U8", "file")
+        fl = doc.createFileLayer("file", png, "None")
+        doc.rootNode().addChildNode(fl, None)
+        fl.move(-15, 60)  # partly off the canvas (left and bottom)
+        doc.refreshProjection()
+        doc.waitForDone()
+        before = [digest(doc.rootNode().childNodes()[0]),
+                  bytes(fl.projectionPixelData(-15, 60, 200, 120))]
+        got = wait_finished(ctl, lambda: ctl.apply(base, doc, fl))
+        res = got.pop("layer", None)
+        out = dict(got)
+        if res is None:
+            return out
+        out.update(layer_info(doc, fl, res))
+        out["file_type"] = fl.type()
+        out["file_path"] = fl.path() == png
+        out["layers"] = [n.name() for n in doc.rootNode().childNodes()]
+        out["source_unchanged"] = [digest(doc.rootNode().childNodes()[0]),
+                                   bytes(fl.projectionPixelData(-15, 60, 200, 120))] == before
+        out["png_unchanged"] = bool((load_rgba8(png, 200, 120) == pic).all())
+        stylized_like_engine(out, res, pic)
+        return out
+
+    def whole_image() -> Dict[str, Any]:
+        doc = make_doc(k, 240, 160, "RGBA", "U8", "whole")
+        low = doc.createNode("low", "paintlayer")
+        doc.rootNode().addChildNode(low, None)
+        paint(low, photo, -20, 10)  # larger than the canvas: only the visible part counts
+        hidden = doc.createNode("hidden", "paintlayer")
+        doc.rootNode().addChildNode(hidden, low)
+        paint(hidden, load_rgba8(f"{images}/clouds.jpg", 100, 80), 60, 40)
+        hidden.setVisible(False)
+        top = doc.createNode("top", "paintlayer")
+        doc.rootNode().addChildNode(top, hidden)
+        paint(top, load_rgba8(f"{images}/clouds.jpg", 80, 60)[..., :4], 150, 0)
+        doc.setActiveNode(low)  # the active layer must not matter in this mode
+        doc.refreshProjection()
+        doc.waitForDone()
+        seen = layers.bytes_to_rgba(bytes(doc.pixelData(0, 0, 240, 160)), 240, 160, "U8")
+        # what the user sees: white background, the photo from row 10, the top layer at 150,0
+        want = np.full((160, 240, 4), 255, np.uint8)
+        want[10:160, 0:240] = photo[0:150, 20:260]
+        want[0:60, 150:230] = load_rgba8(f"{images}/clouds.jpg", 80, 60)
+        digests = [digest(n) for n in doc.rootNode().childNodes()]
+        s = S(styles=base.styles, strength=0.8, scale=1.0, model="int8", whole_image=True)
+        got = wait_finished(ctl, lambda: ctl.apply(s, doc, low))
+        res = got.pop("layer", None)
+        out = dict(got)
+        if res is None:
+            return out
+        names = [n.name() for n in doc.rootNode().childNodes()]
+        out["layers"] = names
+        out["on_top"] = names[-1] == res.name() and res.parentNode().uniqueId() == \
+            doc.rootNode().uniqueId()
+        b = res.bounds()
+        out["bounds"] = [b.x(), b.y(), b.width(), b.height()]
+        out["projection_is_visible_image"] = int(np.abs(seen.astype(int) - want).max())
+        out["layers_unchanged"] = [digest(n) for n in doc.rootNode().childNodes()[:-1]] == digests
+        out["hidden_still_hidden"] = not hidden.visible()
+        stylized_like_engine(out, res, seen)
+        return out
+
     case("rgba8", rgba8)
     case("selection", selection)
     case("depth16", depth16)
@@ -363,5 +503,10 @@ def main(args: List[str]) -> None:
     case("style_from_layer", style_from_layer)
     case("settings", settings_roundtrip)
     case("docker_widget", docker_widget)
+    case("file_layer", file_layer)
+    case("whole_image", whole_image)
+    # last: documents holding clone layers crash Krita when closed (at exit too)
+    case("clone", lambda: clone_case(False))
+    case("clone_moved", lambda: clone_case(True))
     RESULTS["done"] = True
     dump()

@@ -172,3 +172,29 @@ def test_gui_without_models_the_docker_names_the_fix(tmp_path: Path, images_dir:
     assert "installer.py" in state["message_after_apply"]
     assert state["busy_after_apply"] is False
     assert state["dialogs_at_start"] == []
+
+
+def test_gui_vector_layer_as_content(tmp_path: Path, models_dir: Path, images_dir: Path):
+    """Vector layers need a real canvas (addShapesFromSvg crashes kritarunner): shapes from an SVG,
+    a gradient rectangle sticking out 20 px left of the canvas and a stroked ellipse, in a 72 dpi
+    document so SVG units are pixels."""
+    require_krita("Xvfb", "import")
+    home = tmp_path / "home"
+    installed(home, models_dir)
+    state = run_gui(tmp_path, home, "krita_gui_vector", "1366x768",
+                    {"ST_GUI_PROBE_MODE": "vector",
+                     "ST_GUI_PROBE_STYLE": str(images_dir / "udnie.jpg")})
+    assert state["shapes_added"] == 2
+    assert state["vector_type"] == "vectorlayer"
+    assert state["vector_start_error"] is None
+    assert state["vector_message"] == "Added layer 'Stylized · udnie 80%'."
+    assert state["vector_layers"] == ["Background", "shapes", "Stylized · udnie 80%"]
+    assert state["vector_result_directly_above"] and state["vector_result_type"] == "paintlayer"
+    # Krita 5.1.5 rasterizes shapes only inside the canvas: the rectangle's 20 px left of it have
+    # no pixels to read (x starts at 0); the ellipse's 6 px stroke reaches y=27 and x=223
+    assert state["vector_bounds"] == [0, 27, 223, 103]
+    assert state["vector_result_bounds"] == state["vector_bounds"]  # exactly over the shapes
+    assert state["vector_result_alpha_matches"]  # transparent between the shapes stays so
+    assert state["vector_max_diff_vs_engine"] == 0
+    assert state["vector_mean_abs_change"] > 10
+    assert state["vector_source_unchanged"]

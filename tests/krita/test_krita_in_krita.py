@@ -121,3 +121,55 @@ def test_docker_builds_adds_files_and_saves_a_blend_preset(results):
     r = ok(results, "docker_widget")
     assert r["styles"] == ["udnie", "clouds"]
     assert r["preset"].endswith("udnie_clouds.json")
+
+
+def _stylized_in_place(r: Dict[str, Any], bounds: list) -> None:
+    assert r["type"] == "paintlayer"
+    assert r["bounds"] == r["result_opaque_box"] == bounds, r
+    assert r["max_diff_vs_engine"] == 0  # exactly the engine's render of what the layer shows
+    assert r["mean_abs_change_vs_source"] > 10  # really stylized
+    assert r["source_unchanged"]
+
+
+def test_clone_layer_as_content(results):
+    r = ok(results, "clone")
+    assert r["clone_type"] == "clonelayer"
+    assert r["directly_above"] and r["same_parent"]
+    assert r["layers"] == ["Background", "orig", "clone of orig", "Stylized · udnie 80%"]
+    # the original is wider than the canvas and offset to x=-20: the clone (and result) too
+    _stylized_in_place(r, [-20, 10, 340, 150])
+
+
+def test_moved_clone_layer_as_content(results):
+    """Krita 5.1.5's Node.bounds() of a moved clone still includes the original's place; the
+    result covers only what the clone shows, 100 px right and 60 px down of the original."""
+    r = ok(results, "clone_moved")
+    assert r["clone_position"] == [100, 60]
+    assert r["directly_above"] and r["same_parent"]
+    assert r["n_layers"] == 4
+    _stylized_in_place(r, [110, 70, 120, 80])
+
+
+def test_file_layer_as_content(results):
+    r = ok(results, "file_layer")
+    assert r["file_type"] == "filelayer" and r["file_path"]
+    assert r["directly_above"] and r["same_parent"]
+    assert r["layers"] == ["Background", "file", "Stylized · udnie 80%"]
+    assert r["png_unchanged"]  # the linked file on disk is never written
+    # moved to x=-15, y=60: sticks out left and below the 240x160 canvas, kept in place
+    assert r["source_bounds"] == [-15, 60, 200, 120]
+    _stylized_in_place(r, [-15, 60, 200, 120])
+
+
+def test_whole_visible_image_as_content(results):
+    r = ok(results, "whole_image")
+    # ONE new layer, on top of the stack (not above the active layer "low")
+    assert r["layers"] == ["Background", "low", "hidden", "top", "Stylized · udnie 80%"]
+    assert r["on_top"]
+    # what was stylized is the visible image: background, "low" cut to the canvas, "top";
+    # the hidden layer left out
+    assert r["projection_is_visible_image"] == 0
+    assert r["bounds"] == r["result_opaque_box"] == [0, 0, 240, 160]
+    assert r["max_diff_vs_engine"] == 0
+    assert r["mean_abs_change_vs_source"] > 10
+    assert r["layers_unchanged"] and r["hidden_still_hidden"]

@@ -153,6 +153,46 @@ class Content:
     converted: bool  # True if read through an RGBA copy of a non-RGBA document
 
 
+def union(a: Rect, b: Rect) -> Rect:
+    if a.empty:
+        return b
+    if b.empty:
+        return a
+    x0, y0 = min(a.x, b.x), min(a.y, b.y)
+    return Rect(x0, y0, max(a.x + a.w, b.x + b.w) - x0, max(a.y + a.h, b.y + b.h) - y0)
+
+
+def crop_transparent(rgba: np.ndarray, rect: Rect) -> tuple:
+    """Cut fully transparent rows/columns off the edges: (rgba, rect) of what is left."""
+    alpha = rgba[..., 3] > 0
+    rows, cols = np.flatnonzero(alpha.any(axis=1)), np.flatnonzero(alpha.any(axis=0))
+    if len(rows) == 0:
+        return rgba[:0, :0], Rect(rect.x, rect.y, 0, 0)
+    y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    return (np.ascontiguousarray(rgba[y0:y1, x0:x1]),
+            Rect(rect.x + x0, rect.y + y0, x1 - x0, y1 - y0))
+
+
+def node_bounds(node: Any, canvas: Optional[Rect] = None) -> Rect:
+    """Where a node's projection has pixels.
+
+    Clone layers moved away from their source (Node.position() != 0; Krita 5.1.5, checked):
+    Node.bounds() lags behind (the source's bounds, or the union of old and new place), and
+    Krita recomputes the clone's projection only inside the canvas; outside it the old,
+    unshifted pixels stay. So a moved clone is read from the union of both guesses, clipped to
+    the canvas (`canvas`), and read_content crops that to the pixels the clone really shows.
+    An unmoved clone is read like any other layer, off-canvas parts included."""
+    b = Rect.of(node.bounds())
+    if node.type() == "clonelayer":
+        pos = node.position()
+        dx, dy = int(pos.x()), int(pos.y())
+        if dx or dy:
+            b = union(b, Rect(b.x + dx, b.y + dy, b.w, b.h))
+            if canvas is not None:
+                b = b.intersect(canvas)
+    return b
+
+
 def _node_path(node: Any) -> List[int]:
     """Child indices from the root down to `node`, to find the same node in a cloned document."""
     path: List[int] = []
@@ -194,7 +234,7 @@ def read_content(doc: Any, node: Optional[Any], whole_image: bool) -> Content:
     if whole_image or node is None:
         bounds = Rect(0, 0, doc.width(), doc.height())
     else:
-        bounds = Rect.of(node.bounds())
+        bounds = node_bounds(node, Rect(0, 0, doc.width(), doc.height()))
     rect = content_rect(bounds, sel_rect)
     if rect.empty:
         raise ColorSpaceError(
@@ -220,6 +260,12 @@ def read_content(doc: Any, node: Optional[Any], whole_image: bool) -> Content:
     finally:
         if converted:
             source_doc.close()
+    if not (whole_image or node is None) and node.type() == "clonelayer" and (
+            node.position().x() or node.position().y()):
+        # node_bounds() had to guess generously for a clone: keep only what it really shows
+        rgba, rect = crop_transparent(rgba, rect)
+        if rect.empty:
+            raise ColorSpaceError("Nothing to stylize: the clone layer shows nothing here.")
     mask = None
     if sel is not None:
         mask = selection_mask(bytes(sel.pixelData(rect.x, rect.y, rect.w, rect.h)), rect.w, rect.h)
@@ -274,7 +320,7 @@ def add_result_layer(
 def node_thumbnail_rgba(node: Any, size: int = 256) -> np.ndarray:
     """A node's projection as 8-bit RGBA (for a style taken from a layer). Non-RGBA layers go
     through QImage (node.thumbnail uses Krita's colour management)."""
-    b = Rect.of(node.bounds())
+    b = node_bounds(node)
     if b.empty:
         raise ColorSpaceError(f"Layer '{node.name()}' is empty.")
     if node.colorModel() in NATIVE_MODELS and node.colorDepth() in _DEPTHS:

@@ -5,6 +5,9 @@ $ST_GUI_PROBE_MODE:
   full  (default) docker present, Filter menu entries, the whole docker on screen, the live
         preview renders, one Apply and one Ctrl+Z (edit_undo) on a document shown in the window,
         Apply Again, then an image file dropped onto the style list (a real QDropEvent).
+  vector a vector layer (shapes from SVG need a real canvas: addShapesFromSvg crashes under
+        kritarunner) stylized as content through the controller: where the result goes, its
+        pixels against the engine's render of the layer's projection, the layer untouched.
   setup the install is broken on purpose (no wheels / no models): the docker's message, what
         pressing Apply says, and that no dialog (Krita's Python traceback dialog) popped up.
 
@@ -121,7 +124,7 @@ def _probe() -> None:
     if not dock.isVisible():
         dock.show()
     STATE["docker_message"] = dock.message.text() if dock.message.isVisible() else ""
-    (_setup_mode if MODE == "setup" else _full_mode)(k, win, qwin, dock)
+    {"setup": _setup_mode, "vector": _vector_mode}.get(MODE, _full_mode)(k, win, qwin, dock)
 
 
 def _setup_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
@@ -143,6 +146,101 @@ def _setup_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         dump()
 
     QTimer.singleShot(1000, guarded(finish))
+
+
+SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="240" height="160">
+ <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">
+  <stop offset="0" stop-color="#1060d0"/><stop offset="0.5" stop-color="#f0d020"/>
+  <stop offset="1" stop-color="#c02040"/></linearGradient></defs>
+ <rect x="-20" y="30" width="150" height="100" fill="url(#g)"/>
+ <ellipse cx="170" cy="70" rx="50" ry="40" fill="#20a040" stroke="#101010" stroke-width="6"/>
+</svg>"""
+
+
+def _vector_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
+    """A vector layer (with a shape sticking out left of the canvas) as content."""
+    import hashlib
+
+    import numpy as np
+    from style_transfer.engine import RenderOptions
+    from style_transfer.krita import controller as ctlmod
+    from style_transfer.krita import layers
+    from style_transfer.krita.qt import QTimer
+
+    doc = k.createDocument(240, 160, "vector-test", "RGBA", "U8", "", 72.0)  # 1 pt = 1 px
+    win.addView(doc)
+    k.setActiveDocument(doc)
+    vl = doc.createVectorLayer("shapes")
+    doc.rootNode().addChildNode(vl, None)
+    shapes = vl.addShapesFromSvg(SVG)
+    STATE["shapes_added"] = len(shapes)
+    dump()
+    ctl = ctlmod.controller()
+    settings = ctlmod.Settings(styles=[ctlmod.StyleEntry("file", STYLE, "udnie")], strength=0.8,
+                               scale=1.0, model="int8")
+    wait = {"ms": 0, "last": None}
+
+    def proj(node: Any) -> Any:
+        b = layers.Rect.of(node.bounds())
+        return b, layers.bytes_to_rgba(bytes(node.projectionPixelData(b.x, b.y, b.w, b.h)),
+                                       b.w, b.h, "U8")
+
+    def rendered() -> None:
+        # shapes are rendered into the layer asynchronously: wait until its bounds settle
+        doc.waitForDone()
+        b = rect(vl.bounds())
+        if (b[2] <= 0 or b != wait["last"]) and wait["ms"] < 20_000:
+            wait["last"] = b
+            wait["ms"] += 250
+            QTimer.singleShot(250, guarded(rendered))
+            return
+        STATE["vector_wait_ms"] = wait["ms"]
+        STATE["vector_type"] = vl.type()
+        STATE["vector_bounds"] = b
+        _, src = proj(vl)
+        STATE["vector_opaque_fraction"] = float((src[..., 3] > 0).mean())
+        wait["src"] = src
+        wait["digest"] = hashlib.sha256(src.tobytes()).hexdigest()
+        ctl.finished.connect(finished)
+        STATE["vector_start_error"] = ctl.apply(settings, doc, vl)
+        dump()
+
+    def finished(layer: Any, message: str) -> None:
+        ctl.finished.disconnect(finished)
+        doc.waitForDone()
+        STATE["vector_message"] = message
+        names = [n.name() for n in doc.rootNode().childNodes()]
+        STATE["vector_layers"] = names
+        if layer is not None:
+            STATE["vector_result_directly_above"] = names.index(layer.name()) == \
+                names.index("shapes") + 1
+            STATE["vector_result_type"] = layer.type()
+            _, mine = proj(layer)
+            STATE["vector_result_bounds"] = rect(layer.bounds())
+            src = wait["src"]
+            STATE["vector_source_unchanged"] = (
+                hashlib.sha256(proj(vl)[1].tobytes()).hexdigest() == wait["digest"]
+                and len(vl.shapes()) == STATE["shapes_added"])
+            ref = ctl.engine().stylize(src, [STYLE], [1.0],
+                                       RenderOptions(strength=0.8, scale=1.0, model="int8"))
+            if ref.shape == mine.shape:
+                STATE["vector_max_diff_vs_engine"] = int(np.abs(
+                    mine.astype(int) - ref.astype(int)).max())
+                both = (src[..., 3] > 0) & (mine[..., 3] > 0)
+                STATE["vector_mean_abs_change"] = float(np.abs(
+                    mine[..., :3][both].astype(float) - src[..., :3][both]).mean())
+            STATE["vector_result_alpha_matches"] = bool(
+                ref.shape == mine.shape and ((mine[..., 3] > 0) == (src[..., 3] > 0)).all())
+        dump()
+        QTimer.singleShot(300, guarded(finish))
+
+    def finish() -> None:
+        docker_layout(dock, qwin)
+        STATE["dialogs_at_end"] = dialogs()
+        STATE["done"] = True
+        dump()
+
+    QTimer.singleShot(500, guarded(rendered))
 
 
 def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
