@@ -424,9 +424,9 @@ def main(args: List[str]) -> None:
 
     def file_layer() -> Dict[str, Any]:
         import os
-        import tempfile
 
-        folder = tempfile.mkdtemp(prefix="st-file-layer-")
+        folder = os.path.join(os.path.dirname(os.path.abspath(OUT)), "file-layer")
+        os.makedirs(folder, exist_ok=True)  # beside the result file: pytest cleans it up
         png = os.path.join(folder, "content.png")
         pic = photo[:120, :200]
         if not layers.rgba_to_qimage(pic).save(png, "PNG"):
