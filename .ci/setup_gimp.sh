@@ -57,6 +57,30 @@ sync_host_cas() {
     fi
 }
 
+# Host tools for tests/gimp/test_gimp_gui_undo.py (the real GIMP GUI on Xvfb): X server, a window
+# manager (without one the image window never gets keyboard focus and xdotool's Ctrl+Z is lost),
+# xdotool/xprop to drive and read windows, ImageMagick for screenshots. Cheap when present, so
+# it runs on every call; it installs only what is missing.
+ensure_host_gui_tools() {
+    local -A need=([Xvfb]=xvfb [openbox]=openbox [xdotool]=xdotool [xprop]=x11-utils
+                   [import]=imagemagick [convert]=imagemagick)
+    local tool missing=()
+    for tool in "${!need[@]}"; do
+        command -v "$tool" >/dev/null || missing+=("${need[$tool]}")
+    done
+    ((${#missing[@]})) || return 0
+    mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+    if [[ $(id -u) -ne 0 ]]; then
+        say "missing host packages for the GIMP GUI test (need root): ${missing[*]}"
+        return 0
+    fi
+    say "installing host packages for the GIMP GUI test: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null
+}
+ensure_host_gui_tools
+
 if [[ -f $MARKER && "$(cat "$MARKER")" == "$RECIPE" && -z "${STYLE_TRANSFER_GIMP_REBUILD:-}" ]]; then
     sync_host_cas "$ROOT"
     say "cached chroot is complete: $ROOT ($(cat "$ROOT/.gimp-version" 2>/dev/null || echo '?'))"

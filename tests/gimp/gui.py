@@ -1,0 +1,173 @@
+"""The real GIMP 3 GUI (gimp-3.0 from the chroot) on a private Xvfb display with openbox.
+
+Host side: Xvfb picks a free display itself (-displayfd), so a concurrent Krita GUI test on
+another display cannot collide. openbox gives the image window real keyboard focus; without a
+window manager XTEST keystrokes from xdotool never reach GIMP. GIMP inside the chroot reaches
+the X server through its abstract socket (same network namespace), so nothing is mounted.
+
+Every process started here is killed by its own PID / process group in close().
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from .harness import REPO, SHARED, WORK, GimpChroot
+
+HOST_TOOLS = {"Xvfb": "xvfb", "openbox": "openbox", "xdotool": "xdotool", "xprop": "x11-utils",
+              "import": "imagemagick", "convert": "imagemagick"}
+ARTIFACTS = REPO / "tests" / "_artifacts" / "gimp"
+# The image window title (GIMP's default title format), e.g.
+# "*[small] (imported)-1.0 (RGB color 8-bit non-linear integer, GIMP built-in sRGB, 2 layers)
+#  200x133 – GIMP"; a leading '*' means the image has unsaved changes.
+TITLE = re.compile(r"^(?P<dirty>\*?)\[small\].*, (?P<layers>\d+) layers?\) \d+x\d+ – GIMP$")
+GIMPRC = """(show-welcome-dialog no)
+(color-profile-policy keep)
+(save-session-info no)
+"""
+
+
+def missing_host_tools() -> list[str]:
+    return sorted({pkg for tool, pkg in HOST_TOOLS.items() if shutil.which(tool) is None})
+
+
+class GuiSession:
+    def __init__(self, gimp: GimpChroot) -> None:
+        self.gimp = gimp
+        self.procs: list[subprocess.Popen] = []
+        self.display = ""
+        self.display_pipe: int | None = None
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.log = (ARTIFACTS / "gui-undo.log").open("w", encoding="utf-8")
+
+    # -- lifetime --
+    def _start(self, argv: list[str], **kw) -> subprocess.Popen:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True, **kw)
+        self.procs.append(proc)
+        return proc
+
+    def start_x(self, timeout: float = 15) -> None:
+        # -noreset: without it the server resets whenever its last client leaves (e.g. an early
+        # xprop before openbox connected) and then writes the display number to -displayfd
+        # again; the read end is kept open until close() for the same reason.
+        read_fd, write_fd = os.pipe()
+        self.display_pipe = read_fd
+        try:
+            self._start(["Xvfb", "-displayfd", str(write_fd), "-noreset", "-screen", "0",
+                         "1280x800x24", "-nolisten", "tcp"], pass_fds=(write_fd,),
+                        stdout=self.log, stderr=self.log)
+        finally:
+            os.close(write_fd)
+        ready, _, _ = select.select([read_fd], [], [], timeout)
+        number = os.read(read_fd, 32).decode().strip() if ready else ""
+        if not number.isdigit():
+            raise RuntimeError(f"Xvfb did not report a display within {timeout} s")
+        self.display = f":{number}"
+        self._start(["openbox", "--sm-disable"], env=self.host_env(), stdout=self.log,
+                    stderr=self.log)
+        # openbox is managing once it sets _NET_SUPPORTING_WM_CHECK on the root window.
+        self.wait(lambda: "window id" in self.x(["xprop", "-root",
+                                                  "_NET_SUPPORTING_WM_CHECK"]),
+                  timeout, "openbox to start")
+
+    def start_gimp(self, image: str, script: str) -> None:
+        env = self.gimp.env(DISPLAY=self.display)
+        argv = ["gimp-3.0", "-n", "--no-splash", "--gimprc", f"{WORK}/gui-gimprc",
+                "--batch-interpreter", "python-fu-eval", "-b",
+                f"exec(open({script!r}).read())", image]
+        self.gimp.host_path(f"{WORK}/gui-gimprc").write_text(GIMPRC, encoding="utf-8")
+        self.log.write(f"[gui] DISPLAY={self.display} {' '.join(argv)}\n")
+        self.log.flush()
+        self.gimp_proc = self._start(
+            ["chroot", str(self.gimp.root), "env", "-i",
+             *[f"{k}={v}" for k, v in env.items()], *argv],
+            stdout=self.log, stderr=self.log)
+
+    def close(self) -> None:
+        # GIMP (with its plug-ins, same process group), then openbox, then Xvfb. The whole group
+        # even when its leader already exited: a plug-in may outlive a crashed GIMP. (Linux does
+        # not hand out a PID while a process group of that id still exists.)
+        for proc in reversed(self.procs):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(5)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+        self.procs.clear()
+        if self.display_pipe is not None:
+            os.close(self.display_pipe)
+            self.display_pipe = None
+        self.log.close()
+
+    # -- X helpers --
+    def host_env(self) -> dict[str, str]:
+        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DISPLAY": self.display,
+                "HOME": os.environ.get("HOME", "/root")}
+
+    def x(self, argv: list[str]) -> str:
+        run = subprocess.run(argv, env=self.host_env(), capture_output=True, text=True,
+                             timeout=20)
+        return run.stdout
+
+    def titles(self) -> dict[str, str]:
+        """Window id -> title of every named window."""
+        ids = self.x(["xdotool", "search", "--onlyvisible", "--name", "."]).split()
+        return {wid: self.x(["xdotool", "getwindowname", wid]).strip() for wid in ids}
+
+    def image_window(self) -> tuple[str, re.Match] | None:
+        for wid, title in self.titles().items():
+            match = TITLE.match(title)
+            if match:
+                return wid, match
+        return None
+
+    def screenshot(self, name: str) -> Path:
+        path = ARTIFACTS / name
+        subprocess.run(["import", "-window", "root", str(path)], env=self.host_env(),
+                       check=True, timeout=30)
+        return path
+
+    def wait(self, condition, timeout: float, what: str, step: float = 0.25):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = condition()
+            if value:
+                return value
+            if getattr(self, "gimp_proc", None) is not None and self.gimp_proc.poll() is not None:
+                raise RuntimeError(f"GIMP exited ({self.gimp_proc.returncode}) while waiting "
+                                   f"for {what}")
+            time.sleep(step)
+        raise TimeoutError(f"timed out after {timeout} s waiting for {what}; windows: "
+                           f"{self.titles()}")
+
+
+def run_case(gimp: GimpChroot, session: GuiSession) -> dict:
+    """Open a one-layer image in the GUI and run the plug-in on it through the PDB."""
+    images = gimp.host_path(f"{WORK}/images")
+    subprocess.run(["convert", str(SHARED / "images" / "chicago.jpg"), "-resize", "200x",
+                    "-strip", f"PNG24:{images / 'small.png'}"], check=True, timeout=60)
+    out = f"{WORK}/out/gui"
+    gimp.host_path(out).mkdir(parents=True, exist_ok=True)
+    result_file = gimp.host_path(f"{out}/result.json")
+    result_file.unlink(missing_ok=True)
+    config = {"result_file": f"{out}/result.json", "style": f"{WORK}/images/udnie.jpg"}
+    script = f"{WORK}/gui_undo_case.py"
+    gimp.host_path(script).write_text(
+        f"CONFIG = {json.dumps(config)}\n"
+        + (Path(__file__).parent / "gui_undo_case.py").read_text(encoding="utf-8"),
+        encoding="utf-8")
+    session.start_gimp(f"{WORK}/images/small.png", script)
+    session.wait(result_file.is_file, 120, "the plug-in run in the GUI")
+    time.sleep(0.2)  # written in one go, but let the writer close it
+    return json.loads(result_file.read_text(encoding="utf-8"))

@@ -1,0 +1,85 @@
+"""Acceptance: one Edit > Undo in the real GIMP 3 GUI removes the whole plug-in run.
+
+GIMP's PDB has no undo procedure, so this drives the GUI: gimp-3.0 on Xvfb with openbox, the
+plug-in run through the PDB on an opened one-layer image, then ONE real Ctrl+Z keystroke
+(xdotool / XTEST) in the focused image window. The window title carries the layer count and the
+dirty flag, so it tells whether the undo took the new layer away (and only needed one step:
+the image is back to its clean, just-opened state). Ctrl+Y then redoes it.
+Screenshots and the GIMP log land in tests/_artifacts/gimp/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from .gui import GuiSession, missing_host_tools, run_case
+from .harness import GimpChroot, Run
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def session(gimp: GimpChroot, installed: Run) -> Iterator[GuiSession]:
+    missing = missing_host_tools()
+    if missing:
+        reason = f"GUI undo test needs host packages: {' '.join(missing)} (.ci/setup_gimp.sh)"
+        if os.environ.get("STYLE_TRANSFER_REQUIRE_HOSTS") == "1":
+            pytest.fail(f"STYLE_TRANSFER_REQUIRE_HOSTS=1 but {reason}")
+        pytest.skip(reason)
+    gui = GuiSession(gimp)
+    try:
+        gui.start_x()
+        yield gui
+    finally:
+        gui.close()
+
+
+def test_one_ctrl_z_in_the_gui_removes_the_whole_run(gimp: GimpChroot,
+                                                     session: GuiSession) -> None:
+    result = run_case(gimp, session)
+    assert "exception" not in result, result["exception"]
+    assert result["images"] == 1 and result["layers_before"] == 1, result
+    assert result["status"] == "success", result
+    assert result["layers_after"] == ["small.png (stylized: udnie)", "small.png"], result
+
+    def image_window_with(layers: int, dirty: bool):
+        found = session.image_window()
+        if found and int(found[1]["layers"]) == layers and bool(found[1]["dirty"]) == dirty:
+            return found
+        return None
+
+    wid, match = session.wait(lambda: image_window_with(2, True), 30,
+                              "the image window to show 2 layers")
+    title_run = match.string
+
+    # A first start of a new GIMP version shows "Welcome to GIMP x.y" whatever gimprc says;
+    # close it so the screenshots show the image and it cannot hold the focus.
+    for other, title in session.titles().items():
+        if title.startswith("Welcome to GIMP"):
+            session.x(["xdotool", "windowactivate", "--sync", other, "key", "Escape"])
+    session.wait(lambda: not any(t.startswith("Welcome to GIMP")
+                                 for t in session.titles().values()), 10,
+                 "the welcome dialog to close")
+
+    session.x(["xdotool", "windowactivate", "--sync", wid])
+    session.wait(lambda: session.x(["xdotool", "getactivewindow"]).strip() == wid, 10,
+                 "the image window to get the focus")
+    session.screenshot("gui-undo-1-after-run.png")
+
+    session.x(["xdotool", "key", "--clearmodifiers", "ctrl+z"])  # exactly one undo
+    _, match = session.wait(lambda: image_window_with(1, False), 15,
+                            "one Ctrl+Z to leave 1 layer and a clean image")
+    title_undone = match.string
+    session.screenshot("gui-undo-2-after-ctrl-z.png")
+
+    session.x(["xdotool", "key", "--clearmodifiers", "ctrl+y"])
+    _, match = session.wait(lambda: image_window_with(2, True), 15, "Ctrl+Y to redo the run")
+    session.screenshot("gui-undo-3-after-ctrl-y.png")
+
+    session.log.write(f"[gui] after run:    {title_run}\n[gui] after Ctrl+Z: {title_undone}\n"
+                      f"[gui] after Ctrl+Y: {match.string}\n")
+    assert re.search(r", 2 layers\)", title_run) and re.search(r", 1 layer\)", title_undone)
