@@ -40,6 +40,15 @@ def test_vector_ignores_hidden_alpha_colour(engine, load) -> None:
     assert np.allclose(engine.style_vector(rgb), engine.style_vector(rgba), atol=1e-6)
 
 
+def test_small_gray_image_is_a_style_image_not_a_vector(engine) -> None:
+    gray = (np.arange(100).reshape(10, 10) * 2).astype(np.uint8)  # 100 values, but an image
+    v = engine.resolve_style(gray)
+    assert np.array_equal(v, engine.style_vector(gray))
+    vec = np.linspace(-1, 1, 100, dtype=np.float32)
+    for shape in ((100,), (1, 100), (1, 1, 1, 100)):
+        assert np.array_equal(engine.resolve_style(vec.reshape(shape)), vec)
+
+
 def test_weights_are_normalised() -> None:
     a, b = np.ones(100, np.float32), np.zeros(100, np.float32)
     assert np.allclose(blend([a, b], [2, 2]), blend([a, b], [0.5, 0.5]))

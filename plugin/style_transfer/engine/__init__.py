@@ -22,13 +22,14 @@ from .style import (
     apply_strength,
     blend,
     check_strength,
+    check_vector,
     load_preset,
     load_vector_file,
 )
 
 __all__ = [
     "CancelToken", "Cancelled", "DependencyError", "Engine", "EngineError", "InputError",
-    "ModelError", "RenderOptions", "StyleItem",
+    "ModelError", "RenderOptions", "StyleItem", "working_size",
 ]
 
 #: One style: an image array, a (100,) vector, or a path to an image / preset .json / .npy.
@@ -88,8 +89,11 @@ class Engine:
 
     def resolve_style(self, item: StyleItem, mode: str = "crop") -> np.ndarray:
         if isinstance(item, np.ndarray):
-            if item.ndim == 1 or (item.size == STYLE_DIM and item.ndim != 3):
-                return blend([item])
+            # a vector as models give it: (100,), (1, 100) or (1, 1, 1, 100); not an image
+            if item.size == STYLE_DIM and item.shape[-1] == STYLE_DIM and (
+                item.ndim == 1 or all(n == 1 for n in item.shape[:-1])
+            ):
+                return check_vector(item)
             return self.style_vector(item, mode)
         path = Path(item)
         suffix = path.suffix.lower()
@@ -135,5 +139,3 @@ class Engine:
         step = max(1, max(content.shape[:2]) // 1024)  # the style net sees 256 px anyway
         return self.style_vector(np.ascontiguousarray(content[::step, ::step]), "whole")
 
-
-__all__ += ["working_size"]
