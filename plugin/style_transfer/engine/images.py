@@ -100,7 +100,7 @@ def rgb_float(img: np.ndarray, background: Optional[np.ndarray] = None) -> np.nd
     rgb = np.clip(to_float(color_part(img)), 0.0, 1.0)
     alpha = alpha_part(img)
     if alpha is None or background is None:
-        return rgb if rgb.flags.writeable and rgb is not img else rgb.copy()
+        return rgb  # np.clip made a new array: callers may modify it
     a = np.clip(to_float(alpha), 0.0, 1.0)[:, :, None]
     return rgb * a + background.astype(np.float32) * (1.0 - a)
 
