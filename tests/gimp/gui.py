@@ -41,13 +41,13 @@ def missing_host_tools() -> list[str]:
 
 
 class GuiSession:
-    def __init__(self, gimp: GimpChroot) -> None:
+    def __init__(self, gimp: GimpChroot, log_name: str = "gui-undo.log") -> None:
         self.gimp = gimp
         self.procs: list[subprocess.Popen] = []
         self.display = ""
         self.display_pipe: int | None = None
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.log = (ARTIFACTS / "gui-undo.log").open("w", encoding="utf-8")
+        self.log = (ARTIFACTS / log_name).open("w", encoding="utf-8")
 
     # -- lifetime --
     def _start(self, argv: list[str], **kw) -> subprocess.Popen:
@@ -79,8 +79,8 @@ class GuiSession:
                                                   "_NET_SUPPORTING_WM_CHECK"]),
                   timeout, "openbox to start")
 
-    def start_gimp(self, image: str, script: str) -> None:
-        env = self.gimp.env(DISPLAY=self.display)
+    def start_gimp(self, image: str, script: str, **extra_env: str) -> None:
+        env = self.gimp.env(DISPLAY=self.display, **extra_env)
         argv = ["gimp-3.0", "-n", "--no-splash", "--gimprc", f"{WORK}/gui-gimprc",
                 "--batch-interpreter", "python-fu-eval", "-b",
                 f"exec(open({script!r}).read())", image]
@@ -152,22 +152,42 @@ class GuiSession:
                            f"{self.titles()}")
 
 
-def run_case(gimp: GimpChroot, session: GuiSession) -> dict:
-    """Open a one-layer image in the GUI and run the plug-in on it through the PDB."""
+def _prepare(gimp: GimpChroot, session: GuiSession, case: str, label: str,
+             **extra_env: str) -> Path:
+    """Start GIMP on a one-layer 200 px image with tests/gimp/<case>.py as its batch command;
+    returns the host path of the result file the case writes."""
     images = gimp.host_path(f"{WORK}/images")
     subprocess.run(["convert", str(SHARED / "images" / "chicago.jpg"), "-resize", "200x",
                     "-strip", f"PNG24:{images / 'small.png'}"], check=True, timeout=60)
-    out = f"{WORK}/out/gui"
+    out = f"{WORK}/out/{label}"
     gimp.host_path(out).mkdir(parents=True, exist_ok=True)
     result_file = gimp.host_path(f"{out}/result.json")
     result_file.unlink(missing_ok=True)
     config = {"result_file": f"{out}/result.json", "style": f"{WORK}/images/udnie.jpg"}
-    script = f"{WORK}/gui_undo_case.py"
+    script = f"{WORK}/{case}.py"
     gimp.host_path(script).write_text(
         f"CONFIG = {json.dumps(config)}\n"
-        + (Path(__file__).parent / "gui_undo_case.py").read_text(encoding="utf-8"),
+        + (Path(__file__).parent / f"{case}.py").read_text(encoding="utf-8"),
         encoding="utf-8")
-    session.start_gimp(f"{WORK}/images/small.png", script)
-    session.wait(result_file.is_file, 120, "the plug-in run in the GUI")
+    session.start_gimp(f"{WORK}/images/small.png", script, **extra_env)
+    return result_file
+
+
+def read_result(session: GuiSession, result_file: Path, timeout: float, what: str) -> dict:
+    session.wait(result_file.is_file, timeout, what)
     time.sleep(0.2)  # written in one go, but let the writer close it
     return json.loads(result_file.read_text(encoding="utf-8"))
+
+
+def run_case(gimp: GimpChroot, session: GuiSession) -> dict:
+    """Open a one-layer image in the GUI and run the plug-in on it through the PDB."""
+    result_file = _prepare(gimp, session, "gui_undo_case", "gui")
+    return read_result(session, result_file, 120, "the plug-in run in the GUI")
+
+
+def start_dialog_case(gimp: GimpChroot, session: GuiSession) -> Path:
+    """Open a one-layer image in the GUI and run the plug-in INTERACTIVELY on it, so its real
+    dialog opens (the batch tests' STYLE_TRANSFER_GIMP_NO_DIALOG switch is turned off here).
+    Returns the result file, written once the dialog has been closed."""
+    return _prepare(gimp, session, "gui_dialog_case", "gui-dialog",
+                    STYLE_TRANSFER_GIMP_NO_DIALOG="0")

@@ -47,6 +47,9 @@ INSTALL_HINT = (
 )
 
 _RW = GObject.ParamFlags.READWRITE
+# Each dialog label needs its own mnemonic, none of them taken by the dialog's buttons (Help,
+# Reset, Cancel, OK, Load/Save Settings): GIMP warns about missing or duplicate ones.
+_WEIGHT_LABELS = ("_Weight 1", "W_eight 2", "We_ight 3")
 
 
 class PlugInError(Exception):
@@ -124,11 +127,22 @@ def _show_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig) -> boo
 
     GimpUi.init("style-transfer")
     dialog = GimpUi.ProcedureDialog.new(procedure, config, "Style Transfer")
-    order = []
+    # Sliders (GIMP's usual filter widget, label inside) rather than bare spin buttons.
+    for name in [f"weight-{i}" for i in range(1, STYLE_SLOTS + 1)] + ["strength",
+                                                                        "style-scale"]:
+        dialog.get_spin_scale(name, 1.0).set_digits(2)
+    # The style images and their weights go together in one frame, above the render options.
+    slots = []
     for i in range(1, STYLE_SLOTS + 1):
-        order += [f"style-{i}", f"weight-{i}"]
-    order += ["strength", "style-scale", "preserve-colors", "model"]
-    dialog.fill(order)
+        slots += [f"style-{i}", f"weight-{i}"]
+    dialog.fill_box("styles-box", slots)
+    dialog.get_label("styles-title", "Style images, mixed by weight", False, False)
+    dialog.fill_frame("styles-frame", "styles-title", False, "styles-box")
+    # ... and how to render them in a second one below.
+    dialog.fill_box("render-box", ["strength", "style-scale", "preserve-colors", "model"])
+    dialog.get_label("render-title", "Rendering", False, False)
+    dialog.fill_frame("render-frame", "render-title", False, "render-box")
+    dialog.fill(["styles-frame", "render-frame"])
     try:
         return bool(dialog.run())
     finally:
@@ -168,13 +182,14 @@ class StyleTransfer(Gimp.PlugIn):
                 "Style image (or a style preset .json)" + ("" if i == 1 else ", optional"),
                 Gimp.FileChooserAction.OPEN, True, None, _RW)
             procedure.add_double_argument(
-                f"weight-{i}", f"Weight {i}", f"How much of style {i} goes into the mix",
+                f"weight-{i}", _WEIGHT_LABELS[i - 1],
+                f"How much of style {i} goes into the mix (0 = leave it out)",
                 0.0, 10.0, 1.0, _RW)
         procedure.add_double_argument(
             "strength", "S_trength", "0 = original picture, 1 = fully stylized",
             0.0, 1.0, 1.0, _RW)
         procedure.add_double_argument(
-            "style-scale", "Style s_cale",
+            "style-scale", "Style sc_ale (0 = auto)",
             "Size of the brush strokes: 0 = automatic, 1 = paint at full resolution, smaller "
             "= bigger strokes", 0.0, 4.0, 0.0, _RW)
         procedure.add_boolean_argument(
