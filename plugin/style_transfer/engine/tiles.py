@@ -24,6 +24,7 @@ from .progress import Progress
 from .runtime import Network
 
 DYNAMIC_TILE = 384  # largest tile side for the dynamic model (see plan_tiles)
+DYNAMIC_ONE_CALL = 512 * 512  # images up to this many px go through the dynamic model whole
 _MATCH_GRID = 8  # tiles are tone-matched to the reference on an 8x8 grid of block means
 
 Sink = Callable[[int, int, np.ndarray], None]  # (row0, row1, float32 rows x W x 3)
@@ -90,10 +91,11 @@ def _fit_side(n: int, count: int, overlap: int) -> int:
 def plan_tiles(h: int, w: int, network: Network) -> TilePlan:
     """Square tiles of the network's size; the dynamic model takes any size, so for it:
 
-    - an image of at most DYNAMIC_TILE^2 px is one call (no seams, its own statistics);
-    - an image that `workers` tiles of that area can cover is split into that many equal tiles
-      painted at once: a 512 px preview is two 512x288 tiles in one round, not four 384^2 tiles
-      in two (0.16 s instead of 0.37 s on 2 cores);
+    - an image of at most DYNAMIC_ONE_CALL px is one call: no seams, its own statistics, the
+      same picture as the whole-image path (a 512 px preview: 0.18 s on the solo interpreter's
+      two threads; two 512x288 tiles took 0.17 s but came out 0.4 dB further from f16);
+    - an image that `workers` tiles of DYNAMIC_TILE^2 px can cover is split into that many
+      equal tiles painted at once, in one round;
     - anything larger gets the same square 384 px tiles as the f16 model, so the two models
       differ by precision only (bench: 34-35 dB apart; non-square plans fell to 21-22 dB).
     Tiles never grow past DYNAMIC_TILE^2 px: an interpreter's memory grows with its tile area,
@@ -105,7 +107,7 @@ def plan_tiles(h: int, w: int, network: Network) -> TilePlan:
     if not network.dynamic:
         return square
     max_area = DYNAMIC_TILE * DYNAMIC_TILE
-    if h * w <= max_area:
+    if h * w <= DYNAMIC_ONE_CALL:
         return TilePlan(h, w, overlap, [0], [0])
     for ny in range(1, network.workers + 1):
         nx = network.workers // ny
@@ -204,7 +206,8 @@ class TileRenderer:
                 y, x = plan.ys[iy], plan.xs[ix]
                 piece = read(y, x, min(t_h, h - y), min(t_w, w - x))
                 piece = _fit_tile_shape(piece, t_h, t_w, self.net)
-                pending.append((iy, ix, self.net.submit_transform(piece, self.vector)))
+                solo = plan.count == 1  # nothing to run beside it: use every core
+                pending.append((iy, ix, self.net.submit_transform(piece, self.vector, solo)))
 
         acc = np.zeros((0, w, 3), np.float32)
         wacc = np.zeros((0, w), np.float32)
