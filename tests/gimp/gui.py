@@ -152,10 +152,10 @@ class GuiSession:
                            f"{self.titles()}")
 
 
-def _prepare(gimp: GimpChroot, session: GuiSession, case: str, label: str,
+def _prepare(gimp: GimpChroot, session: GuiSession, interactive: bool, label: str,
              **extra_env: str) -> Path:
-    """Start GIMP on a one-layer 200 px image with tests/gimp/<case>.py as its batch command;
-    returns the host path of the result file the case writes."""
+    """Start GIMP on a one-layer 200 px image with tests/gimp/gui_case.py as its batch command
+    (the plug-in run interactively or not); returns the host path of the result file."""
     images = gimp.host_path(f"{WORK}/images")
     subprocess.run(["convert", str(SHARED / "images" / "chicago.jpg"), "-resize", "200x",
                     "-strip", f"PNG24:{images / 'small.png'}"], check=True, timeout=60)
@@ -163,11 +163,12 @@ def _prepare(gimp: GimpChroot, session: GuiSession, case: str, label: str,
     gimp.host_path(out).mkdir(parents=True, exist_ok=True)
     result_file = gimp.host_path(f"{out}/result.json")
     result_file.unlink(missing_ok=True)
-    config = {"result_file": f"{out}/result.json", "style": f"{WORK}/images/udnie.jpg"}
-    script = f"{WORK}/{case}.py"
+    config = {"result_file": f"{out}/result.json", "style": f"{WORK}/images/udnie.jpg",
+              "interactive": interactive}
+    script = f"{WORK}/gui_case-{label}.py"
     gimp.host_path(script).write_text(
-        f"CONFIG = {json.dumps(config)}\n"
-        + (Path(__file__).parent / f"{case}.py").read_text(encoding="utf-8"),
+        f"CONFIG = {config!r}\n"  # a Python literal: True, not JSON true
+        + (Path(__file__).parent / "gui_case.py").read_text(encoding="utf-8"),
         encoding="utf-8")
     session.start_gimp(f"{WORK}/images/small.png", script, **extra_env)
     return result_file
@@ -181,7 +182,7 @@ def read_result(session: GuiSession, result_file: Path, timeout: float, what: st
 
 def run_case(gimp: GimpChroot, session: GuiSession) -> dict:
     """Open a one-layer image in the GUI and run the plug-in on it through the PDB."""
-    result_file = _prepare(gimp, session, "gui_undo_case", "gui")
+    result_file = _prepare(gimp, session, False, "gui")
     return read_result(session, result_file, 120, "the plug-in run in the GUI")
 
 
@@ -189,5 +190,5 @@ def start_dialog_case(gimp: GimpChroot, session: GuiSession) -> Path:
     """Open a one-layer image in the GUI and run the plug-in INTERACTIVELY on it, so its real
     dialog opens (the batch tests' STYLE_TRANSFER_GIMP_NO_DIALOG switch is turned off here).
     Returns the result file, written once the dialog has been closed."""
-    return _prepare(gimp, session, "gui_dialog_case", "gui-dialog",
+    return _prepare(gimp, session, True, "gui-dialog",
                     STYLE_TRANSFER_GIMP_NO_DIALOG="0")

@@ -1,9 +1,13 @@
 """Runs INSIDE the GIMP 3 GUI (python-fu-eval batch command given at startup), not under pytest.
 
 The harness prepends `CONFIG = {...}`. GIMP opened the image named on its command line in an
-image window before running this; here the plug-in runs on that image through the PDB, exactly
-as a script would, and the outcome goes to a JSON file the test polls for. The undo itself is
-then done by the test with a real Ctrl+Z keystroke in the image window.
+image window before running this; here the plug-in runs on that image through the PDB:
+- CONFIG["interactive"] false: NONINTERACTIVE with a style, exactly as a script would; the test
+  then undoes it with a real Ctrl+Z keystroke in the image window;
+- CONFIG["interactive"] true: INTERACTIVE, as Filters > Artistic > Style Transfer... does, so the
+  plug-in shows its real GimpUi.ProcedureDialog; proc.run() returns once the dialog is closed
+  (the test presses Escape in it).
+The outcome goes to a JSON file the test polls for.
 """
 
 # ruff: noqa: F821  (CONFIG is injected by the harness)
@@ -26,10 +30,13 @@ try:
     if proc is None:
         raise RuntimeError("plug-in-style-transfer is not registered: the plug-in did not load")
     config = proc.create_config()
-    config.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
+    interactive = bool(CONFIG.get("interactive"))
+    config.set_property(
+        "run-mode", Gimp.RunMode.INTERACTIVE if interactive else Gimp.RunMode.NONINTERACTIVE)
     config.set_property("image", image)
     config.set_core_object_array("drawables", layers)
-    config.set_property("style-1", Gio.File.new_for_path(CONFIG["style"]))
+    if not interactive:
+        config.set_property("style-1", Gio.File.new_for_path(CONFIG["style"]))
     values = proc.run(config)
     result["status"] = values.index(0).value_nick
     result["layers_after"] = [layer.get_name() for layer in image.get_layers()]
