@@ -114,17 +114,23 @@ def case_basic(case):
     return rec
 
 
-def case_selection(case):
-    image = load("chicago.jpg")
-    w, h = image.get_width(), image.get_height()
-    image.select_ellipse(Gimp.ChannelOps.REPLACE, w * 0.25, h * 0.2, w * 0.5, h * 0.6)
-    Gimp.Selection.feather(image, 24.0)
+def run_recording_mask(case, image):
+    """Run on the first layer; also save the selection under the new layer, to compare with."""
     rec, _ = run_on_first_layer(case, image)
     layers = image.get_layers()
     if len(layers) > 1:
         new = describe(layers[0])
         rec["mask"] = save(case, "mask", read_selection(image, new["x"], new["y"], new["width"],
                                                         new["height"]))
+    return rec
+
+
+def case_selection(case):
+    image = load("chicago.jpg")
+    w, h = image.get_width(), image.get_height()
+    image.select_ellipse(Gimp.ChannelOps.REPLACE, w * 0.25, h * 0.2, w * 0.5, h * 0.6)
+    Gimp.Selection.feather(image, 24.0)
+    rec = run_recording_mask(case, image)
     _, _non_empty, x1, y1, x2, y2 = Gimp.Selection.bounds(image)
     rec["selection_bounds"] = [x1, y1, x2, y2]
     return rec
@@ -137,12 +143,7 @@ def case_offset(case):
     image.resize(300, 220, 37, 23)
     image.select_ellipse(Gimp.ChannelOps.REPLACE, 60, 40, 150, 110)
     Gimp.Selection.feather(image, 10.0)
-    rec, _ = run_on_first_layer(case, image)
-    layers = image.get_layers()
-    if len(layers) > 1:
-        new = describe(layers[0])
-        rec["mask"] = save(case, "mask", read_selection(image, new["x"], new["y"], new["width"],
-                                                        new["height"]))
+    rec = run_recording_mask(case, image)
     return rec
 
 

@@ -216,9 +216,7 @@ def main(args: List[str]) -> None:
         out = layer_info(doc, src, res)
         out["source_unchanged"] = digest(src) == before
         mine = rgba_of(res)
-        ref = ctl.engine().stylize(p16, [udnie], [1.0],
-                                   __import__("style_transfer.engine", fromlist=["x"])
-                                   .RenderOptions(strength=0.8, scale=1.0))
+        ref = engine_render(p16)
         out["dtype"] = str(mine.dtype)
         out["max_diff_vs_engine"] = int(np.abs(mine.astype(int) - ref.astype(int)).max())
         out["alpha_min"] = int(mine[..., 3].min())
@@ -295,9 +293,7 @@ def main(args: List[str]) -> None:
             r = clone.rootNode().childNodes()[-1]
             rgb = layers.bytes_to_rgba(bytes(r.pixelData(0, 0, 160, 100)), 160, 100, "U8")
             clone.close()
-            ref = ctl.engine().stylize(photo[:100, :160], [udnie], [1.0],
-                                       __import__("style_transfer.engine", fromlist=["x"])
-                                       .RenderOptions(strength=0.8, scale=1.0))
+            ref = engine_render(photo[:100, :160])
             out["mean_abs_diff_vs_rgb_render"] = float(
                 np.abs(rgb[..., :3].astype(float) - ref[..., :3]).mean())
         return out
@@ -334,9 +330,7 @@ def main(args: List[str]) -> None:
             return got
         out = layer_info(doc, src, res)
         out["entry"] = [entry.kind, entry.name]
-        ref_udnie = ctl.engine().stylize(photo[:120, :200], [udnie], [1.0],
-                                         __import__("style_transfer.engine", fromlist=["x"])
-                                         .RenderOptions(strength=1.0, scale=1.0))
+        ref_udnie = engine_render(photo[:120, :200], strength=1.0)
         mine = rgba_of(res)
         out["diff_vs_udnie"] = float(np.abs(mine.astype(float) - ref_udnie).mean())
         return out
@@ -366,13 +360,17 @@ def main(args: List[str]) -> None:
         return [int(xs.min()) + x0, int(ys.min()) + y0, int(xs.max() - xs.min()) + 1,
                 int(ys.max() - ys.min()) + 1]
 
-    def stylized_like_engine(out: Dict[str, Any], res: Any, expected_src: Any) -> None:
-        """The result holds exactly what the engine makes of `expected_src` (same area)."""
+    def engine_render(pixels: Any, strength: float = 0.8) -> Any:
+        """What the engine itself makes of `pixels` with the cases' settings (the reference)."""
         from style_transfer.engine import RenderOptions
 
+        return ctl.engine().stylize(pixels, [udnie], [1.0],
+                                    RenderOptions(strength=strength, scale=1.0, model="int8"))
+
+    def stylized_like_engine(out: Dict[str, Any], res: Any, expected_src: Any) -> None:
+        """The result holds exactly what the engine makes of `expected_src` (same area)."""
         mine = rgba_of(res)
-        ref = ctl.engine().stylize(expected_src, [udnie], [1.0],
-                                   RenderOptions(strength=0.8, scale=1.0, model="int8"))
+        ref = engine_render(expected_src)
         out["shape"] = list(mine.shape)
         if mine.shape == ref.shape:
             out["max_diff_vs_engine"] = int(np.abs(mine.astype(int) - ref.astype(int)).max())
