@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import subprocess
 import time
@@ -22,11 +23,38 @@ from typing import Any, Dict
 from kritatest import ARTIFACTS, HERE, installed, require_krita, run_installer, user_env
 
 
-def _free_display() -> int:
-    for n in range(91, 140):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            return n
-    raise RuntimeError("no free X display number")
+def _start_xvfb(screen: str) -> tuple[subprocess.Popen, str]:
+    """Xvfb on a display it picks itself (-displayfd): a number chosen here from lock files
+    could be taken meanwhile, or look taken because a killed server left its lock behind."""
+    read_fd, write_fd = os.pipe()
+    try:
+        xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-noreset", "-screen", "0",
+                                 f"{screen}x24", "-nolisten", "tcp"], pass_fds=(write_fd,),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    finally:
+        os.close(write_fd)
+    ready, _, _ = select.select([read_fd], [], [], 15)
+    number = os.read(read_fd, 32).decode().strip() if ready else ""
+    # the read end stays open while Xvfb runs: Xvfb may write to it again and would die of
+    # SIGPIPE (seen here); _stop closes it
+    xvfb.display_pipe = read_fd  # type: ignore[attr-defined]
+    if not number.isdigit():
+        _stop(xvfb)
+        raise RuntimeError("Xvfb did not report a display within 15 s")
+    return xvfb, f":{number}"
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM first: Xvfb then removes its /tmp/.X<n>-lock (SIGKILL left one per run)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
+    pipe = getattr(proc, "display_pipe", None)
+    if pipe is not None:
+        os.close(pipe)
 
 
 def _add_probe(home: Path) -> None:
@@ -50,12 +78,10 @@ def run_gui(tmp_path: Path, home: Path, name: str, screen: str,
     out = tmp_path / "probe.json"
     shot = ARTIFACTS / f"{name}.png"
     shot.unlink(missing_ok=True)
-    display = f":{_free_display()}"
+    xvfb, display = _start_xvfb(screen)
     env = user_env(home)
     env.update(DISPLAY=display, ST_GUI_PROBE_OUT=str(out), **extra_env)
     env.pop("QT_QPA_PLATFORM", None)
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", f"{screen}x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     krita = None
     logfile = ARTIFACTS / f"{name}.log"
     log = open(logfile, "w", encoding="utf-8")  # noqa: SIM115 - closed below
@@ -78,8 +104,7 @@ def run_gui(tmp_path: Path, home: Path, name: str, screen: str,
         if krita is not None:
             krita.kill()
             krita.wait(timeout=30)
-        xvfb.kill()
-        xvfb.wait(timeout=30)
+        _stop(xvfb)
         log.close()
     (ARTIFACTS / f"{name}_probe.json").write_text(json.dumps(state, indent=1), encoding="utf-8")
     assert state, f"the probe plugin never reported (see {logfile})"
