@@ -1,0 +1,111 @@
+"""The preview both hosts show: painted the way Apply paints, so it tells the truth.
+
+The network paints strokes of a fixed size in *working* pixels. Apply paints the picture at its
+working size (image size x style scale; auto: about 1024 px on the long side) and brings the
+result back to full size. A preview that painted a 256 px thumbnail would show strokes 4x too
+coarse on a 1024 px working image. So the preview paints at Apply's working size too:
+
+- when the working image is at most PREVIEW_MAX_SIDE on its long side (always at Auto), the
+  preview paints the WHOLE picture at exactly that size: the same tile plan, the same tone
+  reference, the same call sizes as Apply; the host shows it scaled to its widget;
+- above that (style scale 1x or more on big canvases), painting everything would take seconds,
+  so the preview paints a DETAIL: a PREVIEW_MAX_SIDE square of the working image around a focus
+  point (the selection's centre, or the picture's), at 100 % of the working scale.
+
+Strength is mixed with the whole picture's own style vector, as Apply does, even for a detail.
+Hosts pass sRGB-encoded pixels (the same conversion Apply uses) of `plan.region` at any
+resolution; render() brings them to `plan.paint_hw` with a low-pass resize.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional, Tuple
+
+import numpy as np
+
+from .settings import JobSettings
+
+PREVIEW_MAX_SIDE = 1024  # long side the preview paints at most (Auto's working size fits)
+
+
+@dataclass(frozen=True)
+class PreviewPlan:
+    image_hw: Tuple[int, int]  # the content as Apply reads it
+    working_hw: Tuple[int, int]  # the size Apply paints the whole content at
+    region: Tuple[int, int, int, int]  # (x, y, w, h) of the content the preview shows
+    paint_hw: Tuple[int, int]  # the size the preview paints that region at
+
+    @property
+    def detail(self) -> bool:
+        """True when the preview shows a part of the picture (at 100 % of the working scale)."""
+        return (self.region[2], self.region[3]) != (self.image_hw[1], self.image_hw[0])
+
+    @property
+    def factor(self) -> float:
+        """Working pixels per content pixel."""
+        return self.working_hw[1] / max(1, self.image_hw[1])
+
+
+def plan(h: int, w: int, scale: Optional[float],
+         focus: Optional[Tuple[float, float]] = None,
+         max_side: int = PREVIEW_MAX_SIDE) -> PreviewPlan:
+    """What to paint for a content of h x w at style scale `scale` (None = auto).
+    focus = (x, y) in content pixels for a detail preview; default the centre."""
+    from ..engine import working_size
+
+    wh, ww = working_size(h, w, scale)
+    if max(wh, ww) <= max_side:
+        return PreviewPlan((h, w), (wh, ww), (0, 0, w, h), (wh, ww))
+    fx, fy = ww / w, wh / h
+    # the content area that covers max_side working pixels each way, clipped to the picture
+    rw, rh = min(w, max(1, round(max_side / fx))), min(h, max(1, round(max_side / fy)))
+    cx, cy = focus if focus is not None else (w / 2, h / 2)
+    x = int(min(max(0, round(cx - rw / 2)), w - rw))
+    y = int(min(max(0, round(cy - rh / 2)), h - rh))
+    paint = (max(1, round(rh * fy)), max(1, round(rw * fx)))
+    return PreviewPlan((h, w), (wh, ww), (x, y, rw, rh), paint)
+
+
+def _to_size(rgba: np.ndarray, hw: Tuple[int, int]) -> np.ndarray:
+    """Float RGBA at size hw; shrinking low-passes (Lanczos), so fine texture cannot alias."""
+    from ..engine.images import resize_float, to_float
+
+    f = to_float(rgba)
+    if f.ndim == 2:
+        f = f[:, :, None]
+    return np.ascontiguousarray(resize_float(f, hw), dtype=np.float32)
+
+
+def style_vector(engine: Any, settings: JobSettings, whole: np.ndarray) -> np.ndarray:
+    """The job's style vector, strength already mixed in with `whole`'s own vector (the whole
+    picture, any resolution), exactly as Engine.stylize does for Apply."""
+    from ..engine.style import apply_strength
+
+    vector = engine.style_mix(settings.style_paths(), settings.weights(), settings.style_mode)
+    if settings.strength < 1.0:
+        vector = apply_strength(vector, engine.content_vector(whole), settings.strength)
+    return vector
+
+
+def render(engine: Any, area: np.ndarray, preview: PreviewPlan, settings: JobSettings,
+           whole: Optional[np.ndarray] = None, cancel: Any = None) -> np.ndarray:
+    """Paint the preview: `area` = the pixels of preview.region (any resolution, any dtype the
+    engine takes), `whole` = a thumbnail of the whole picture for the strength mix (default:
+    `area`, right when the preview is not a detail). Returns float32 HxWxC at preview.paint_hw."""
+    small = _to_size(area, preview.paint_hw)
+    vector = style_vector(engine, settings, whole if whole is not None else small)
+    options = settings.render_options(strength=1.0, scale=1.0)
+    return engine.stylize(small, [vector], None, options, None, cancel)
+
+
+def compare(apply_result: np.ndarray, preview_image: np.ndarray, preview: PreviewPlan) -> float:
+    """PSNR (dB) of the Apply result, cut to the preview's region and scaled to its size, against
+    the preview: the figure README reports for 'the preview shows what Apply paints'."""
+    from ..engine.quality import psnr
+
+    x, y, w, h = preview.region
+    ref = _to_size(apply_result[y:y + h, x:x + w], preview.paint_hw)
+    got = _to_size(preview_image, preview.paint_hw)
+    c = min(3, ref.shape[2], got.shape[2])
+    return psnr(ref[:, :, :c], got[:, :, :c])
