@@ -21,27 +21,43 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import os
-import platform
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
+import time
 import urllib.request
 import zipfile
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from types import ModuleType
+from typing import Dict, Iterable, List, Optional, Sequence
 
 REPO = Path(__file__).resolve().parent
 PACKAGE = "style_transfer"
 PACKAGE_SRC = REPO / "plugin" / PACKAGE
 MANIFEST = REPO / "models" / "manifest.json"
-#: what the plugin imports beyond the standard library; numpy is skipped when the host has one
-REQUIREMENTS = ["ai-edge-litert>=1.0", "numpy>=1.23.2", "Pillow>=9.1"]
-#: inside the installed package; style_transfer/__init__.py puts it on sys.path
-DEPS_DIRNAME = "_deps"
+
+
+def _load(name: str, path: Path) -> ModuleType:
+    """Import one stdlib-only file of the plugin by path: the package itself needs numpy etc.,
+    which this script's Python may not have."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
+
+
+#: the wheels the plugin needs and how to install them (shared with the Krita docker)
+deps = _load("_style_transfer_deps", PACKAGE_SRC / "deps.py")
+#: the model list and the model store (cache folder, sha256, download) the engine uses
+models = _load("_style_transfer_models", PACKAGE_SRC / "engine" / "models.py")
+REQUIREMENTS = deps.REQUIREMENTS
+DEPS_DIRNAME = deps.DEPS_DIRNAME
 RECORD_NAME = "install-record.json"
 COPY_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", DEPS_DIRNAME, RECORD_NAME)
 
@@ -206,104 +222,6 @@ def uninstall(record: Record, dry_run: bool) -> None:
                 d.rmdir()
 
 
-def pip_platforms() -> List[str]:
-    """Wheel platform tags this machine can run, newest first (pip --platform takes several)."""
-    machine = platform.machine().lower()
-    if sys.platform == "win32":
-        return ["win_arm64"] if machine in ("arm64", "aarch64") else ["win_amd64"]
-    if sys.platform == "darwin":
-        arch = "arm64" if machine in ("arm64", "aarch64") else "x86_64"
-        major = int(platform.mac_ver()[0].split(".")[0] or 11)
-        return [f"macosx_{v}_0_{arch}" for v in range(max(major, 11), 10, -1)] + [
-            f"macosx_10_{m}_{arch}" for m in range(15, 8, -1)]
-    arch = {"amd64": "x86_64", "arm64": "aarch64"}.get(machine, machine)
-    libc, version = platform.libc_ver()
-    if libc != "glibc" or not version:
-        return [f"linux_{arch}"]
-    minor = int(version.split(".")[1])
-    tags = [f"manylinux_2_{m}_{arch}" for m in range(minor, 16, -1)]
-    return [*tags, f"manylinux2014_{arch}", f"manylinux2010_{arch}", f"manylinux1_{arch}"]
-
-
-def _pip(args: Sequence[str]) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "pip", "--disable-pip-version-check", *args]
-    try:
-        return subprocess.run(cmd, check=True, capture_output=True, text=True)
-    except FileNotFoundError as e:  # pragma: no cover - sys.executable always exists
-        raise InstallError(str(e)) from e
-    except subprocess.CalledProcessError as e:
-        tail = (e.stderr or e.stdout or "").strip().splitlines()[-8:]
-        if "No module named pip" in (e.stderr or ""):
-            raise InstallError(
-                f"{sys.executable} has no pip. Install it (e.g. `apt install python3-pip`) or run "
-                "installer.py with another Python >= 3.9 that has pip.") from e
-        raise InstallError("pip failed:\n    " + "\n    ".join(tail)) from e
-
-
-def resolve_wheels(requirements: Sequence[str], python_version: str,
-                   platforms: Sequence[str]) -> List[Tuple[str, str]]:
-    """(name, version) of every wheel the requirements need for that Python and platform.
-
-    Known pip limit: environment markers (`; python_version < "3.11"`) are evaluated for the
-    Python running pip, not for --python-version, so a backport may be added needlessly; that is
-    harmless (an unused pure-Python package)."""
-    args = ["install", "--dry-run", "--quiet", "--ignore-installed", "--report", "-",
-            "--only-binary", ":all:", "--python-version", python_version,
-            "--target", tempfile.gettempdir()]
-    for tag in platforms:
-        args += ["--platform", tag]
-    report = json.loads(_pip([*args, *requirements]).stdout)
-    return [(i["metadata"]["name"], i["metadata"]["version"]) for i in report["install"]]
-
-
-def canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def install_wheels(target: Path, requirements: Sequence[str], python_version: str,
-                   platforms: Sequence[str], host_has: Callable[[str], Optional[str]],
-                   dry_run: bool) -> None:
-    """Install the wheels into `target` (replaced as a whole, so no stale files stay behind),
-    skipping distributions the host's Python already has (e.g. Debian's numpy). Idempotent: a
-    stamp file names what is there and a matching stamp skips the work."""
-    # pin what the host already has, so the rest is resolved to work with THAT numpy etc.
-    reqs = list(requirements)
-    for i, req in enumerate(reqs):
-        name = canonical(re.split(r"[<>=!~ ;\[]", req, maxsplit=1)[0])
-        have = host_has(name)
-        if have:
-            reqs[i] = f"{name}=={have}"
-    wanted = resolve_wheels(reqs, python_version, platforms)
-    pins = [f"{n}=={v}" for n, v in wanted if not host_has(canonical(n))]
-    skipped = [f"{n} {v}" for n, v in wanted if host_has(canonical(n))]
-    stamp_text = json.dumps({"python": python_version, "platforms": list(platforms),
-                             "pins": sorted(pins)})
-    stamp = target / ".stamp.json"
-    if stamp.is_file() and stamp.read_text(encoding="utf-8") == stamp_text:
-        log(f"  wheels for Python {python_version} already in {target}")
-        return
-    log(f"  pip install --target {target} --python-version {python_version} "
-        f"--platform {platforms[0]} …: {' '.join(pins)}")
-    if skipped:
-        log(f"  (the host's Python already has: {', '.join(skipped)})")
-    if dry_run:
-        return
-    staging = Path(tempfile.mkdtemp(prefix="st-wheels-", dir=target.parent))
-    try:
-        args = ["install", "--quiet", "--no-deps", "--only-binary", ":all:",
-                "--python-version", python_version, "--target", str(staging)]
-        for tag in platforms:
-            args += ["--platform", tag]
-        _pip([*args, *pins])
-        (staging / ".stamp.json").write_text(stamp_text, encoding="utf-8")
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
-
-
 def copy_package(dest: Path, dry_run: bool) -> None:
     """Copy plugin/style_transfer to `dest`, replacing earlier plugin files but keeping the
     private wheels and the install record, plus the model manifest the engine reads."""
@@ -451,7 +369,7 @@ class Host:
         raise NotImplementedError
 
     def python_platforms(self) -> List[str]:
-        return pip_platforms()
+        return deps.pip_platforms()
 
     def host_has(self, dist: str) -> Optional[str]:
         """The version of `dist` (canonical name) the host's own Python already has, or None."""
@@ -778,8 +696,8 @@ def install(host: Host, args: argparse.Namespace) -> None:
     record = Record(host.record_path())
     if not dry:
         mkdirs_recorded(pkg, record, own_leaf=True)
-    install_wheels(host.deps_dir(), REQUIREMENTS, host.python_version(),
-                   host.python_platforms(), host.host_has, dry)
+    deps.install_wheels(host.deps_dir(), REQUIREMENTS, host.python_version(),
+                        host.python_platforms(), host.host_has, dry, log)
     copy_package(pkg, dry)
     host.install_extra(record, dry)
     if not args.no_models:
@@ -789,22 +707,41 @@ def install(host: Host, args: argparse.Namespace) -> None:
     log("Done." if not dry else "(dry run: nothing was changed)")
 
 
+def _zip_dir(z: zipfile.ZipFile, name: str) -> None:
+    """A directory entry: Krita's importer finds the package by its `style_transfer/` entry (a zip
+    of file entries only gives "No plugins found in archive"); zipfile writes none by itself."""
+    info = zipfile.ZipInfo(name.rstrip("/") + "/", time.localtime()[:6])
+    info.external_attr = (0o40755 << 16) | 0x10  # a folder for unzip and for Windows
+    z.writestr(info, b"")
+
+
 def build_zip(out_dir: Path) -> Path:
     """The zip Krita's Tools › Scripts › Import Python Plugin from File expects: the .desktop file
-    and the package folder at the top. It holds no wheels (they depend on Krita's Python): the
-    docker then says which installer command adds them."""
-    sys.path.insert(0, str(REPO / "plugin"))
+    and the package folder at the top, with a directory entry for every folder. It holds no
+    wheels (they depend on Krita's Python): the docker offers *Install dependencies* (deps.py)."""
     version = re.search(r'__version__ = "([^"]+)"',
                         (PACKAGE_SRC / "__init__.py").read_text(encoding="utf-8"))
     out = out_dir / f"{PACKAGE}-krita-{version.group(1) if version else 'dev'}.zip"
     out_dir.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        z.write(REPO / "plugin" / f"{PACKAGE}.desktop", f"{PACKAGE}.desktop")
-        for f in sorted(PACKAGE_SRC.rglob("*")):
-            rel = f.relative_to(PACKAGE_SRC)
-            if f.is_file() and "__pycache__" not in rel.parts and rel.parts[0] != DEPS_DIRNAME:
-                z.write(f, f"{PACKAGE}/{rel.as_posix()}")
-        z.write(MANIFEST, f"{PACKAGE}/manifest.json")
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+            z.write(REPO / "plugin" / f"{PACKAGE}.desktop", f"{PACKAGE}.desktop")
+            _zip_dir(z, PACKAGE)
+            for f in sorted(PACKAGE_SRC.rglob("*")):
+                rel = f.relative_to(PACKAGE_SRC)
+                if "__pycache__" in rel.parts or rel.parts[0] in (DEPS_DIRNAME, RECORD_NAME):
+                    continue
+                if f.is_dir():
+                    _zip_dir(z, f"{PACKAGE}/{rel.as_posix()}")
+                elif f.suffix != ".pyc":
+                    z.write(f, f"{PACKAGE}/{rel.as_posix()}")
+            # where engine/models.py looks first inside an installed package
+            z.write(MANIFEST, f"{PACKAGE}/manifest.json")
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
     return out
 
 
@@ -837,7 +774,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 uninstall(record, args.dry_run)
             else:
                 install(host, args)
-    except InstallError as e:
+    except (InstallError, deps.DependencyInstallError, models.ModelError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     return 0

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Dict
 
+import pytest
 from kritatest import REPO, run_installer, user_env
 
 
@@ -83,15 +87,63 @@ def test_uninstall_keeps_what_krita_wrote_into_folders_the_install_made(tmp_path
     assert not list((home / "data" / "style-transfer" / "models").glob("style_*.tflite"))
 
 
+KRITA_IMPORTER = Path("/usr/share/krita/pykrita/plugin_importer/plugin_importer.py")
+
+
 def test_zip_for_kritas_import_plugin_dialog(tmp_path: Path):
     r = run_installer(tmp_path, None, "--zip", str(tmp_path / "dist"))
     assert r.returncode == 0, r.stderr
     z = next((tmp_path / "dist").glob("style_transfer-krita-*.zip"))
-    names = zipfile.ZipFile(z).namelist()
+    infos = zipfile.ZipFile(z).infolist()
+    names = [i.filename for i in infos]
     assert "style_transfer.desktop" in names
-    assert "style_transfer/__init__.py" in names and "style_transfer/manifest.json" in names
-    assert "style_transfer/krita/extension.py" in names
-    assert not [n for n in names if "__pycache__" in n or "/_deps/" in n]
+    for need in ("__init__.py", "manifest.json", "krita/extension.py", "deps.py",
+                 "engine/models.py", "engine/errors.py", "Manual.html"):
+        assert f"style_transfer/{need}" in names, need
+    assert not [n for n in names if "__pycache__" in n or "/_deps" in n or n.endswith(".pyc")]
+    assert not [p for p in tmp_path.joinpath("dist").iterdir() if p != z]  # no temporary left
+    # a directory entry for every folder that holds a file (Krita's importer needs them)
+    folders = {n.rsplit("/", 1)[0] + "/" for n in names if "/" in n.rstrip("/")}
+    dirs = {i.filename for i in infos if i.is_dir()}
+    assert "style_transfer/" in dirs and folders <= dirs, folders - dirs
+
+
+def test_kritas_own_importer_accepts_the_zip(tmp_path: Path):
+    """Krita's PluginImporter (what Tools › Scripts › Import Python Plugin from File runs) is
+    plain Python: run it on the zip, then check the imported package finds its model manifest
+    the way the engine does and that deps.py loads from it."""
+    import builtins
+    import importlib.util
+
+    if not KRITA_IMPORTER.is_file():
+        pytest.fail(f"Krita's plugin importer is missing: {KRITA_IMPORTER}")
+    assert run_installer(tmp_path, None, "--zip", str(tmp_path / "dist")).returncode == 0
+    z = next((tmp_path / "dist").glob("style_transfer-krita-*.zip"))
+    spec = importlib.util.spec_from_file_location("krita_plugin_importer", KRITA_IMPORTER)
+    assert spec and spec.loader
+    importer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(importer)
+    builtins.i18n = getattr(builtins, "i18n", str)  # Krita provides i18n as a builtin
+    resources = tmp_path / "krita"
+    resources.mkdir()
+    imported = importer.PluginImporter(str(z), str(resources), lambda plugin: True).import_all()
+    assert [p["name"] for p in imported] == ["style_transfer"]
+    pkg = resources / "pykrita" / "style_transfer"
+    assert (resources / "pykrita" / "style_transfer.desktop").is_file()
+    assert (pkg / "Manual.html").is_file() and (pkg / "deps.py").is_file()
+    code = (
+        "import importlib.util as u, sys\n"
+        "def load(n, p):\n"
+        "    s = u.spec_from_file_location(n, p); m = u.module_from_spec(s)\n"
+        "    sys.modules[n] = m; s.loader.exec_module(m); return m\n"
+        f"m = load('m', {str(pkg / 'engine' / 'models.py')!r})\n"
+        "print(sorted(m.load_manifest()))\n"
+        f"d = load('d', {str(pkg / 'deps.py')!r}); print(d.deps_dir({str(pkg)!r}))\n")
+    env = {k: v for k, v in os.environ.items() if k != "STYLE_TRANSFER_MANIFEST"}
+    r = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True,
+                       env=env, cwd=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "transformer-int8-dynamic" in r.stdout and f"{pkg}/_deps" in r.stdout
 
 
 def test_installer_is_python39_syntax():

@@ -23,7 +23,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from .errors import ModelError
+try:
+    from .errors import ModelError
+except ImportError:  # loaded by file path (installer.py, on a bare Python): no parent package
+    import importlib.util as _util
+
+    _spec = _util.spec_from_file_location("_style_transfer_errors",
+                                          Path(__file__).with_name("errors.py"))
+    assert _spec is not None and _spec.loader is not None
+    _errors = _util.module_from_spec(_spec)
+    _spec.loader.exec_module(_errors)
+    ModelError = _errors.ModelError
 
 ENV_MODELS = "STYLE_TRANSFER_MODELS"
 ENV_CACHE = "STYLE_TRANSFER_CACHE"
