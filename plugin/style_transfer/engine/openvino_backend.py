@@ -1,0 +1,242 @@
+"""OpenVINO runtime for the transformer .tflite files (the same files LiteRT runs).
+
+`openvino` reads TFLite directly; the model is reshaped to each input size and compiled once per
+size (kept in a small LRU here, and in OpenVINO's on-disk cache so a new process skips most of
+the compile). Measured on the project's 2-core AVX2 EPYC: f32 inference is about 2x LiteRT's
+XNNPACK, on CPUs with AVX512-BF16/AMX OpenVINO's default (bf16) about 4x.
+
+The graph edit: the f16 and full-int8 files contain `Interpolate` nodes whose output sizes are
+constants (192, 384, 384), so `reshape` to another size "succeeds" yet returns a 384x384 image.
+Those nodes are replaced by scale-driven ones (scale = constant size / input size at 384), which
+is bit-identical at 384 and correct at any size. The int8-dynamic file is shape-driven already.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Dict, Optional, Tuple
+
+import numpy as np
+
+from .errors import DependencyError, ModelError
+from .runtime import STYLE_DIM, Network, default_threads, dynamic_pad, padded_size
+
+ENV_DEVICE = "STYLE_TRANSFER_DEVICE"  # CPU (default); GPU / AUTO are passed through, untested
+#: Whole-image calls up to this many pixels; above it, tiles of TILE_SIDE. 2048^2 in one call
+#: peaks near 0.9 GB RSS in f32 (bench/), which every supported machine can spare.
+ONE_CALL_PIXELS = 2048 * 2048
+TILE_SIDE = 2048
+_KEEP_SIZES = 3  # compiled sizes kept: preview + full + one spare; each holds its own buffers
+
+#: Which network and precision each *Model* choice (the LiteRT model id it names) runs on
+#: OpenVINO. Decided by figures (README "Runtimes"): the f16 network is both the closest to the
+#: original and, on OpenVINO, as fast as the int8 files, so "int8" (the default) uses it in
+#: OpenVINO's default precision (bf16 where the CPU has it, else f32), "f16" pins f32 (the
+#: original network's output, 120+ dB from LiteRT f16), "int8-fixed" keeps its own file.
+PLAN: Dict[str, Tuple[str, Optional[str]]] = {
+    "transformer-int8-dynamic": ("transformer-f16", None),
+    "transformer-f16": ("transformer-f16", "f32"),
+    "transformer-int8": ("transformer-int8", None),
+}
+
+_core: Any = None
+_core_lock = threading.Lock()
+
+
+def import_openvino() -> Any:
+    """The openvino module, or DependencyError naming the fix."""
+    try:
+        import openvino
+
+        return openvino
+    except ImportError as e:
+        raise DependencyError(
+            f"OpenVINO is not installed ({e}). Fix: `pip install openvino` in the Python that "
+            "runs this plugin, or choose the LiteRT runtime."
+        ) from None
+
+
+def version() -> str:
+    """'2026.4' from '2026.4.1-22982-…'."""
+    full = import_openvino().__version__
+    return ".".join(full.split("-")[0].split(".")[:2])
+
+
+def device() -> str:
+    return os.environ.get(ENV_DEVICE, "").strip() or "CPU"
+
+
+def core(cache_dir: Optional[Path] = None) -> Any:
+    """One ov.Core per process; the first caller with a cache folder sets OpenVINO's on-disk
+    model cache (compiled blobs: a size compiled before loads in a fraction of the time)."""
+    global _core
+    ov = import_openvino()
+    with _core_lock:
+        if _core is None:
+            _core = ov.Core()
+            if cache_dir is not None:
+                try:
+                    cache_dir.mkdir(parents=True, exist_ok=True)
+                    _core.set_property({"CACHE_DIR": str(cache_dir)})
+                except OSError:
+                    pass  # a read-only home: compile every time, still correct
+        return _core
+
+
+def default_precision() -> str:
+    """What OpenVINO computes in when not told: 'bf16' on CPUs with AVX512-BF16/AMX, else
+    'f32' (read from the device, so the status line says what really runs)."""
+    try:
+        hint = core().get_property(device(), "INFERENCE_PRECISION_HINT")
+        return str(getattr(hint, "to_string", lambda: hint)()).lower().replace("float", "f")
+    except Exception:
+        return "f32"
+
+
+def make_sizes_scale_driven(model: Any) -> int:
+    """Replace every Interpolate whose output size is a constant by one driven by scales (the
+    constant size over the input size it was exported at). Returns how many were replaced."""
+    from openvino import opset13 as ops
+
+    replaced = 0
+    for node in model.get_ordered_ops():
+        if node.get_type_name() != "Interpolate" or node.get_input_size() < 3:
+            continue
+        attrs = node.get_attributes()
+        sizes = node.input(1).get_source_output().get_node()
+        axes = node.input(2).get_source_output().get_node()
+        if attrs.get("shape_calculation_mode") != "sizes" or sizes.get_type_name() != "Constant" \
+                or axes.get_type_name() != "Constant":
+            continue
+        data = node.input(0).get_source_output()
+        in_shape = data.get_partial_shape()
+        axis_list = [int(a) for a in axes.get_data()]
+        scales = np.array([float(s) / in_shape[a].get_length()
+                           for s, a in zip(sizes.get_data(), axis_list)], np.float32)
+        new = ops.interpolate(
+            data, ops.constant(scales), attrs["mode"], "scales",
+            pads_begin=list(attrs["pads_begin"]), pads_end=list(attrs["pads_end"]),
+            coordinate_transformation_mode=attrs["coordinate_transformation_mode"],
+            nearest_mode=attrs["nearest_mode"], antialias=bool(attrs["antialias"]),
+            cube_coeff=float(attrs["cube_coeff"]), axes=ops.constant(np.array(axis_list, np.int64)),
+        )
+        node.output(0).replace(new.output(0))
+        replaced += 1
+    if replaced:
+        model.validate_nodes_and_infer_types()
+    return replaced
+
+
+class OpenVINONetwork(Network):
+    """A transformer file on OpenVINO: any input size (a multiple of 4, padded here like the
+    LiteRT dynamic model), compiled once per size. One worker thread with every core: a whole
+    image in one call, so tiles run one after another (parallel tiles would only split the
+    same cores)."""
+
+    runtime = "openvino"
+    one_call_pixels = ONE_CALL_PIXELS
+    tile_side = TILE_SIDE
+
+    def __init__(
+        self,
+        path: Path,
+        threads: Optional[int] = None,
+        precision: Optional[str] = None,
+        cache_dir: Optional[Path] = None,
+    ) -> None:
+        threads = threads or default_threads()
+        super().__init__(path, threads, 1, threads)
+        self.precision = precision  # None = OpenVINO's default for the device
+        self.device = device()
+        self._core = core(cache_dir)
+        try:
+            self._model = self._core.read_model(str(self.path))
+        except Exception as e:  # OpenVINO raises RuntimeError subclasses of its own
+            raise ModelError(f"OpenVINO cannot read {self.path.name}: {_first_line(e)}") from e
+        self._image, self._vector = self._inputs()
+        shape = self._model.input(self._image).get_partial_shape()
+        self.input_hw = (shape[1].get_length(), shape[2].get_length())
+        make_sizes_scale_driven(self._model)
+        self.dynamic = True
+        self._compiled: OrderedDict[Tuple[int, int], Any] = OrderedDict()
+        self.compile_seconds = 0.0
+
+    def _inputs(self) -> Tuple[str, str]:
+        image = vector = None
+        for port in self._model.inputs:
+            dims = port.get_partial_shape()
+            last = dims[dims.rank.get_length() - 1].get_length()
+            if last == 3:
+                image = port.get_any_name()
+            elif last == STYLE_DIM:
+                vector = port.get_any_name()
+        if image is None or vector is None:
+            raise ModelError(f"{self.path.name} is not a style transformer (inputs: "
+                             f"{[p.get_any_name() for p in self._model.inputs]})")
+        return image, vector
+
+    def config(self) -> Dict[str, Any]:
+        cfg: Dict[str, Any] = {"PERFORMANCE_HINT": "LATENCY"}
+        if self.device == "CPU":
+            cfg["INFERENCE_NUM_THREADS"] = self.threads
+        if self.precision:
+            cfg["INFERENCE_PRECISION_HINT"] = self.precision
+        return cfg
+
+    def compiled_precision(self) -> str:
+        """The precision the compiled model really runs in ('f32', 'bf16', …)."""
+        if self.precision:
+            return self.precision
+        return default_precision()
+
+    def request(self, h: int, w: int) -> Any:
+        """The infer request for one (padded) input size; compiles on first use. Only the pool
+        thread calls this, so no lock is needed around the LRU."""
+        import time
+
+        key = (h, w)
+        req = self._compiled.get(key)
+        if req is not None:
+            self._compiled.move_to_end(key)
+            return req
+        t = time.perf_counter()
+        self._model.reshape({self._image: [1, h, w, 3], self._vector: [1, 1, 1, STYLE_DIM]})
+        try:
+            compiled = self._core.compile_model(self._model, self.device, self.config())
+        except Exception as e:
+            raise ModelError(f"OpenVINO cannot compile {self.path.name} for {w}x{h} on "
+                             f"{self.device}: {_first_line(e)}") from e
+        out_shape = tuple(compiled.output(0).get_shape())
+        if out_shape[1:3] != (h, w):  # the Interpolate trap: never return a wrong-size image
+            raise ModelError(f"{self.path.name} on OpenVINO gives {out_shape[2]}x{out_shape[1]} "
+                             f"for a {w}x{h} input; use the LiteRT runtime for this model")
+        req = compiled.create_infer_request()
+        self._compiled[key] = req
+        while len(self._compiled) > _KEEP_SIZES:
+            self._compiled.popitem(last=False)
+        self.compile_seconds += time.perf_counter() - t
+        return req
+
+    def prepare(self, h: int, w: int) -> None:
+        """Compile for an h x w content image now (warm-up), on the pool thread."""
+        self._pool.submit(self.request, *padded_size(h, w)).result()
+
+    def _transform(self, content: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        h, w = content.shape[:2]
+        x = np.ascontiguousarray(dynamic_pad(content)[None], dtype=np.float32)
+        req = self.request(x.shape[1], x.shape[2])
+        v = np.ascontiguousarray(vector.reshape(1, 1, 1, STYLE_DIM), dtype=np.float32)
+        inputs = {self._image: x, self._vector: v}
+        self._invoke(lambda: req.infer(inputs, share_inputs=True))
+        return np.array(req.get_output_tensor(0).data[0, :h, :w], copy=True)
+
+    def _predict(self, image: np.ndarray) -> np.ndarray:
+        raise ModelError("The style network runs on LiteRT (6 ms there, 12 ms on OpenVINO).")
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[0][:200] if text else type(e).__name__
