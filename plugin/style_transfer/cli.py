@@ -79,9 +79,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", metavar="DIR|URL", help="where model files are (default: "
                    "$STYLE_TRANSFER_MODELS, the cache, then download)")
     p.add_argument("--threads", type=int, default=None, help="CPU threads for the models")
+    p.add_argument("--runtime", choices=["auto", "openvino", "litert"], default=None,
+                   help="what runs the networks: auto (default, or $STYLE_TRANSFER_RUNTIME: "
+                   "OpenVINO if it works, else LiteRT), openvino or litert")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
-    p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    p.add_argument("--version", action=_VersionAction, nargs=0,
+                   help="show the version and the runtime renders would use, then exit")
     return p
+
+
+class _VersionAction(argparse.Action):
+    """--version also names the runtime (and why not OpenVINO): importing OpenVINO takes ~0.4 s,
+    so only when asked."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # type: ignore[override]
+        print(f"{PROG} {__version__}\nruntime: {_runtime_line(None)}")
+        parser.exit()
+
+
+def _runtime_line(runtime: Optional[str]) -> str:
+    from .engine import Engine, EngineError
+
+    try:
+        return Engine(runtime=runtime).runtime_status()
+    except EngineError as e:  # e.g. a bad $STYLE_TRANSFER_RUNTIME
+        return str(e)
 
 
 def build_models_parser() -> argparse.ArgumentParser:
@@ -156,8 +178,8 @@ def run_stylize(args: argparse.Namespace) -> int:
     if args.weights is not None and len(args.weights) != len(args.style):
         raise UsageError(f"{len(args.weights)} weights for {len(args.style)} styles")
 
-    engine = Engine(models=args.models, threads=args.threads)
     try:
+        engine = Engine(models=args.models, threads=args.threads, runtime=args.runtime)
         engine.check_models(args.model)
         with native_stderr_silenced():  # keep stderr for our one-line messages
             engine.network(args.model)
@@ -223,6 +245,7 @@ def run_models(argv: Sequence[str]) -> int:
             mb = spec.size / 1e6
             print(f"{spec.id:26} {spec.role:12} {spec.precision:20} {mb:6.2f}  {where}")
         print(f"cache: {store.cache_dir}")
+        print(f"runtime: {_runtime_line(None)}")
         return 0
     if args.action == "fetch":
         ids = args.ids or list(store.manifest)
