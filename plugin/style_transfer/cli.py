@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import argparse
 import glob
+import math
 import os
+import re
+import signal
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from .version import __version__
 
@@ -19,8 +22,16 @@ IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif"}
 PROG = "style-transfer"
 
 
+#: Our own default outputs (NAME-stylized.png, NAME-stylized-2.png): skipped in folders
+OUR_OUTPUT = re.compile(r"^(?P<stem>.+)-stylized(-[0-9]+)?$")
+
+
 class UsageError(Exception):
     pass
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl+C so that every temporary file is removed on the way out."""
 
 
 def _strength(text: str) -> float:
@@ -34,12 +45,28 @@ def _strength(text: str) -> float:
 
 
 def _scale(text: str) -> Optional[float]:
+    from .engine.render import MAX_SCALE, MIN_SCALE
+
     if text == "auto":
         return None
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not 'auto' or a number") from None
+    if not (math.isfinite(value) and MIN_SCALE <= value <= MAX_SCALE):
+        raise argparse.ArgumentTypeError(
+            f"scale must be 'auto' or {MIN_SCALE:g}..{MAX_SCALE:g}, not {text}")
+    return value
+
+
+def _threads(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"threads must be 1 or more, not {text}")
+    return value
 
 
 def _weights(text: str) -> List[float]:
@@ -64,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="0..1 or 0%%..100%% (default 1 = full style)")
     p.add_argument("--scale", type=_scale, default=None,
                    help="'auto' (default) or the resolution the network paints at, relative to "
-                   "the image: 1 = finest strokes, 0.5 = strokes twice as large")
+                   "the image, 0.01..4: 1 = finest strokes, 0.5 = strokes twice as large")
     p.add_argument("--preserve-colors", action="store_true",
                    help="keep the content's colours, take only lightness from the style")
     p.add_argument("--mask", metavar="M", help="grayscale image, same size: white = stylize")
@@ -78,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--save-preset", metavar="FILE", help="also save the style blend as a preset")
     p.add_argument("--models", metavar="DIR|URL", help="where model files are (default: "
                    "$STYLE_TRANSFER_MODELS, the cache, then download)")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads for the models")
+    p.add_argument("--threads", type=_threads, default=None, help="CPU threads for the models")
     p.add_argument("--runtime", choices=["auto", "openvino", "litert"], default=None,
                    help="what runs the networks: auto (default, or $STYLE_TRANSFER_RUNTIME: "
                    "OpenVINO if it works, else LiteRT), openvino or litert")
@@ -122,19 +149,33 @@ def build_models_parser() -> argparse.ArgumentParser:
 # -- stylize -------------------------------------------------------------------------------------
 
 
+def _without_our_outputs(files: List[Path], where: str) -> List[Path]:
+    """Drop NAME-stylized*.png files whose NAME is an image beside them: results of an earlier
+    run, which a second run on the folder must not stylize again. Says so in one line."""
+    stems = {(f.parent, f.stem) for f in files}
+    ours = [f for f in files if (m := OUR_OUTPUT.match(f.stem)) and f.suffix.lower() == ".png"
+            and (f.parent, m.group("stem")) in stems]
+    if ours:
+        print(f"{PROG}: note: skipping {len(ours)} earlier result(s) in {where} "
+              f"({', '.join(f.name for f in ours[:3])}{', ...' if len(ours) > 3 else ''}); "
+              "name them explicitly to stylize them", file=sys.stderr)
+    return [f for f in files if f not in ours]
+
+
 def expand_inputs(items: Sequence[str]) -> List[Path]:
     files: List[Path] = []
     for item in items:
         path = Path(item)
         if path.is_dir():
-            files += sorted(f for f in path.iterdir() if f.suffix.lower() in IMAGE_EXTS)
+            found = sorted(f for f in path.iterdir() if f.suffix.lower() in IMAGE_EXTS)
+            files += _without_our_outputs(found, item)
         elif path.exists():
             files.append(path)
         elif any(ch in item for ch in "*?["):
             matches = sorted(Path(m) for m in glob.glob(item, recursive=True))
             if not matches:
                 raise UsageError(f"{item}: the pattern matches no file")
-            files += [m for m in matches if m.is_file()]
+            files += _without_our_outputs([m for m in matches if m.is_file()], item)
         else:
             raise UsageError(f"{item}: no such file or folder")
     if not files:
@@ -142,20 +183,28 @@ def expand_inputs(items: Sequence[str]) -> List[Path]:
     return files
 
 
+def _unique(name: Path, taken: List[Path]) -> Path:
+    """NAME.png, else NAME-2.png, NAME-3.png...: two inputs that share a name (a/x.jpg and
+    b/x.jpg, or x.jpg and x.png in one folder) must not write over each other's result."""
+    candidate, k = name, 2
+    while candidate in taken:
+        candidate, k = name.with_name(f"{name.stem}-{k}{name.suffix}"), k + 1
+    return candidate
+
+
 def output_paths(inputs: List[Path], output: Optional[str]) -> List[Path]:
+    names: List[Path] = []
     if output is None:
-        return [p.with_name(f"{p.stem}-stylized.png") for p in inputs]
+        for p in inputs:
+            names.append(_unique(p.with_name(f"{p.stem}-stylized.png"), names))
+        return names
     out = Path(output)
     as_folder = len(inputs) > 1 or out.is_dir() or output.endswith(("/", os.sep))
     if as_folder:
         if out.exists() and not out.is_dir():
             raise UsageError(f"{out}: is a file; with several inputs -o must be a folder")
-        names: List[Path] = []
-        for p in inputs:  # two inputs named alike (a/x.jpg, b/x.jpg) must not overwrite
-            name, k = out / f"{p.stem}.png", 2
-            while name in names:
-                name, k = out / f"{p.stem}-{k}.png", k + 1
-            names.append(name)
+        for p in inputs:
+            names.append(_unique(out / f"{p.stem}.png", names))
         return names
     if out.suffix.lower() not in IMAGE_EXTS:
         raise UsageError(f"{out}: unknown image type; end it with .png, .jpg, .tif or .webp")
@@ -172,14 +221,15 @@ def run_stylize(args: argparse.Namespace) -> int:
 
     inputs = expand_inputs(args.content)
     outputs = output_paths(inputs, args.output)
-    for src, dst in zip(inputs, outputs):
-        if src.resolve() == dst.resolve():
-            raise UsageError(f"{dst}: would overwrite its own input; choose another -o")
+    written = outputs + ([Path(args.save_preset)] if args.save_preset else [])
+    _refuse_overwriting_inputs(written, inputs + [Path(s) for s in args.style]
+                               + ([Path(args.mask)] if args.mask else []))
     if args.weights is not None and len(args.weights) != len(args.style):
         raise UsageError(f"{len(args.weights)} weights for {len(args.style)} styles")
 
     try:
         engine = Engine(models=args.models, threads=args.threads, runtime=args.runtime)
+        _check_writable(written)  # before any render: a failure must not cost the user its time
         engine.check_models(args.model)
         with native_stderr_silenced():  # keep stderr for our one-line messages
             engine.network(args.model)
@@ -217,15 +267,43 @@ def run_stylize(args: argparse.Namespace) -> int:
             out = engine.stylize(content, [vector], options=options, progress=progress,
                                  cancel=cancel)
             save_image(dst, out)
-        except EngineError as e:
+        except (EngineError, OSError) as e:  # OSError: the disk filled up, the folder went...
             failures += 1
             bar.close()
-            print(f"{PROG}: error: {e}", file=sys.stderr)
+            what = e if isinstance(e, EngineError) else f"{dst}: cannot write ({e.strerror or e})"
+            print(f"{PROG}: error: {what}", file=sys.stderr)
             continue
         bar.close()
         if not args.quiet:
             print(f"{src} -> {dst}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)  # also hard links and case-insensitive file systems
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def _refuse_overwriting_inputs(written: List[Path], inputs: List[Path]) -> None:
+    """No output may land on any input: content, style, mask (it would be replaced, exit 0)."""
+    for dst in written:
+        for src in inputs:
+            if _same_file(dst, src):
+                raise UsageError(f"{dst}: would overwrite the input {src}; choose another -o "
+                                 "or --save-preset")
+
+
+def _check_writable(paths: List[Path]) -> None:
+    """Every output's folder must take a new file (tried once per folder)."""
+    from .engine.images import check_writable
+
+    tried: Dict[Path, bool] = {}
+    for p in paths:
+        if p.is_dir() or p.parent not in tried:
+            check_writable(p)
+            tried[p.parent] = True
 
 
 # -- models --------------------------------------------------------------------------------------
@@ -287,11 +365,29 @@ def _copy_into_cache(store, spec, local: Optional[Path]) -> None:
         store.path(spec.id)
 
 
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (called from a host's worker): leave signals alone
+        previous = None
+    try:
+        return _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: List[str]) -> int:
     if argv[:1] == ["models"]:
         try:
             return run_models(argv[1:])
+        except Terminated:
+            return 143
         except KeyboardInterrupt:
             return 130
     args = build_parser().parse_args(argv)
@@ -300,9 +396,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except UsageError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; no partial output was written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:  # Ctrl+C or SIGTERM: temporary files are already removed
+        how = "terminated" if isinstance(e, Terminated) else "interrupted"
+        print(f"{PROG}: {how}; no partial output was written", file=sys.stderr)
+        return 143 if isinstance(e, Terminated) else 130
 
 
 if __name__ == "__main__":

@@ -126,6 +126,16 @@ def to_uint8_rgb(
     return from_float(rgb_float(img, np.asarray(background, np.float32)), np.dtype(np.uint8))
 
 
+def block_mean(x: np.ndarray, k: int) -> np.ndarray:
+    """k x k block means of an HxWxC array (a box low-pass, then one sample per block); blocks
+    cut short by the edge average the pixels they have."""
+    h, w = x.shape[:2]
+    ys, xs = np.arange(0, h, k), np.arange(0, w, k)
+    sums = np.add.reduceat(np.add.reduceat(x, ys, axis=0), xs, axis=1)
+    counts = np.outer(np.diff(np.append(ys, h)), np.diff(np.append(xs, w)))
+    return (sums / counts[:, :, None]).astype(np.float32)
+
+
 def resize_float(
     img: np.ndarray,
     size_hw: Tuple[int, int],
@@ -153,10 +163,16 @@ def resize_float(
 
 
 def load_image(path: PathLike) -> np.ndarray:
-    """Read any image Pillow can: returns uint8 RGB/RGBA, or uint16 for 16-bit files.
+    """Read any still image Pillow can: returns uint8 RGB/RGBA, or uint16 / float32 RGB for 16-bit
+    and float files (grayscale files come back as RGB whatever their depth, so they are painted
+    in colour alike).
 
-    EXIF orientation is applied; CMYK, palette, 1-bit and Lab files are converted to RGB(A)."""
+    EXIF orientation is applied; CMYK, palette, 1-bit and Lab files are converted to RGB(A).
+    Animated or multi-page files are refused: using only their first frame would drop the rest
+    without a word."""
     p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p}: is a folder, not an image file. Give one image file.")
     if not p.is_file():
         raise InputError(f"{p}: no such file.")
     if p.stat().st_size == 0:
@@ -168,6 +184,14 @@ def load_image(path: PathLike) -> np.ndarray:
             with Image.open(p) as im:
                 if im.width * im.height > MAX_PIXELS:
                     raise Image.DecompressionBombError("too many pixels")
+                frames = getattr(im, "n_frames", 1)
+                # MPO (camera JPEGs): the first frame is the photo, the others previews
+                if frames > 1 and im.format != "MPO":
+                    raise InputError(
+                        f"{p}: has {frames} frames (animated or multi-page); only still images "
+                        f"can be stylized. Split it first, e.g. `magick {p.name} -coalesce "
+                        "frame-%03d.png`, then stylize the frames' folder."
+                    )
                 im.load()
                 im = ImageOps.exif_transpose(im)
                 return _pil_to_array(im)
@@ -191,26 +215,68 @@ def _pil_to_array(im: Image.Image) -> np.ndarray:
         a = np.asarray(im)
         if mode == "I":  # 32-bit int files are almost always 16-bit data in disguise
             a = np.clip(a, 0, 65535)
-        return a.astype(np.uint16)
+        return _gray_to_rgb(a.astype(np.uint16))
     if mode == "F":
-        return np.asarray(im, dtype=np.float32)
+        return _gray_to_rgb(np.asarray(im, dtype=np.float32))
     has_alpha = mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
         mode == "P" and "transparency" in im.info
     )
     return np.asarray(im.convert("RGBA" if has_alpha else "RGB"))
 
 
+def _gray_to_rgb(a: np.ndarray) -> np.ndarray:
+    """Pillow's deep modes are gray only; 8-bit gray is read as RGB (Image.convert), so deep
+    gray is too: the same picture then gives the same (colour) result at any bit depth."""
+    return np.repeat(a[:, :, None], 3, axis=2)
+
+
+def flatten_alpha(img: np.ndarray, background: float = 1.0) -> np.ndarray:
+    """Composite straight alpha onto a flat background (1.0 = white), as image editors do when
+    they export to a format without transparency: hidden colour under transparent pixels must
+    not show. Returns float32 gray or RGB without the alpha channel."""
+    alpha = alpha_part(img)
+    if alpha is None:
+        return to_float(img)
+    a = np.clip(to_float(alpha), 0.0, 1.0)[:, :, None]
+    col = to_float(img[:, :, :-1])
+    return col * a + np.float32(background) * (1.0 - a)
+
+
+def check_writable(path: PathLike) -> None:
+    """Raise InputError unless a file can be created at `path`: its folder (or the nearest
+    existing parent, which save_image would create the rest under) must accept a new file.
+    Tried for real with a temporary file, because permission bits do not tell (root, read-only
+    mounts, ACLs)."""
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p}: is a folder; give a file name inside it.")
+    folder = p.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise InputError(f"{p}: cannot write here, {folder} is a file, not a folder.")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".write-test.", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise InputError(
+            f"{p}: cannot write in {folder} ({e.strerror or e}); choose another output folder."
+        ) from None
+    os.close(fd)
+    os.unlink(tmp)
+
+
 def save_image(path: PathLike, img: np.ndarray, quality: int = 95) -> None:
     """Write atomically: a temp file in the same folder, then rename, so a failure or a cancel
-    never leaves a half-written file at `path`. 16-bit and float data are written as 8-bit."""
+    never leaves a half-written file at `path`. 16-bit and float data are written as 8-bit;
+    transparency is composited on white for JPEG."""
     p = Path(path)
+    ext = p.suffix.lower()
+    if ext in (".jpg", ".jpeg") and channels(img) in (2, 4):
+        img = flatten_alpha(img)  # JPEG has no alpha: composite on white, as GIMP's export does
     if img.dtype != np.uint8:
         img = from_float(to_float(img), np.dtype(np.uint8))
     if img.ndim == 3 and img.shape[2] == 1:
         img = img[:, :, 0]
-    ext = p.suffix.lower()
-    if ext in (".jpg", ".jpeg") and channels(img) in (2, 4):
-        img = img[:, :, :-1] if channels(img) == 4 else img[:, :, 0]
     im = Image.fromarray(img)
     fmt = Image.registered_extensions().get(ext)
     if fmt is None:

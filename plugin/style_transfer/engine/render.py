@@ -22,6 +22,7 @@ from .colors import keep_colors
 from .errors import InputError
 from .images import (
     alpha_part,
+    block_mean,
     channels,
     check_array,
     color_part,
@@ -34,7 +35,7 @@ from .images import (
 from .progress import Progress
 from .runtime import Network, default_threads
 from .tiles import TileRenderer, needs_reference, plan_tiles
-from .upsample import UPSAMPLE_EPS, UPSAMPLE_RADIUS, Upsampler, slope
+from .upsample import UPSAMPLE_EPS, UPSAMPLE_RADIUS, BandShrinker, Upsampler, slope
 
 AUTO_LONG_SIDE = 1024  # auto scale: the network paints big images at about this size
 MIN_SCALE, MAX_SCALE = 0.01, 4.0
@@ -95,34 +96,58 @@ class Render:
     def _read_full(self, y: int, x: int, th: int, tw: int) -> np.ndarray:
         return rgb_float(self.src[y:y + th, x:x + tw], self.background)
 
+    def _content_u8(self) -> np.ndarray:
+        """The content as 8-bit RGB, transparency filled, built band by band (no full-size
+        float copy)."""
+        if self.src.dtype == np.uint8 and alpha_part(self.src) is None:
+            return color_part(self.src)  # nothing to convert or fill: skip a float round trip
+        u8 = np.empty((self.h, self.w, 3), np.uint8)
+        for y in range(0, self.h, BAND_ROWS * 4):
+            u8[y:y + BAND_ROWS * 4] = from_float(
+                self._read_full(y, 0, BAND_ROWS * 4, self.w), np.dtype(np.uint8))
+        return u8
+
     def work_image(self, wh: int, ww: int) -> np.ndarray:
-        """Content at working size, built band by band (no full-size float copy)."""
+        """Content at working size."""
         if (wh, ww) == (self.h, self.w):
             return self._read_full(0, 0, self.h, self.w)
-        if self.src.dtype == np.uint8 and alpha_part(self.src) is None:
-            u8 = color_part(self.src)  # nothing to convert or fill: skip a float round trip
-        else:
-            u8 = np.empty((self.h, self.w, 3), np.uint8)
-            for y in range(0, self.h, BAND_ROWS * 4):
-                u8[y:y + BAND_ROWS * 4] = from_float(
-                    self._read_full(y, 0, BAND_ROWS * 4, self.w), np.dtype(np.uint8))
         resample = Image.LANCZOS if wh < self.h else Image.BICUBIC
-        im = Image.fromarray(u8).resize((ww, wh), resample, reducing_gap=3.0)
+        im = Image.fromarray(self._content_u8()).resize((ww, wh), resample, reducing_gap=3.0)
         return np.asarray(im, dtype=np.float32) / 255.0
+
+    def _enlarged_reader(self, wh: int, ww: int):
+        """Tiles of the content enlarged to (wh, ww), each made on demand (bicubic, the same
+        pixel grid as one whole resize): the enlarged image is never held (4x of 1024^2 would
+        be 200 MB as float)."""
+        src = Image.fromarray(self._content_u8())
+        sy, sx = self.h / wh, self.w / ww
+
+        def read(y: int, x: int, th: int, tw: int) -> np.ndarray:
+            box = (x * sx, y * sy, (x + tw) * sx, (y + th) * sy)
+            tile = src.resize((tw, th), Image.BICUBIC, box=box)
+            return np.asarray(tile, dtype=np.float32) / 255.0
+
+        return read
 
     def run(self) -> np.ndarray:
         wh, ww = working_size(self.h, self.w, self.opt.scale)
         tiler = TileRenderer(self.net, self.vector, self.progress)
         full = (wh, ww) == (self.h, self.w)
+        above = not full and wh >= self.h and ww >= self.w  # style scale > 1
         plan = plan_tiles(wh, ww, self.net)
         self.progress.report(0.02, "preparing")
-        work = None if full and plan.count > 1 else self.work_image(wh, ww)
+        work = None if (full and plan.count > 1) or above else self.work_image(wh, ww)
         ref = None
         if needs_reference(plan, wh, ww):
             small = work if work is not None else self._small_image()
             ref = tiler.reference(small, plan)
         self.progress.report(0.05, "painting")
-        if full:
+        if above:
+            # painted above the image's resolution: rows are area-averaged back to full size
+            # as the tiles finish them, so memory stays that of a few rows of tiles
+            shrinker = BandShrinker((wh, ww), (self.h, self.w), self._finish_rows)
+            tiler.render(wh, ww, self._enlarged_reader(wh, ww), shrinker.feed, ref, (0.05, 0.97))
+        elif full:
             if work is not None:
                 reader = lambda y, x, th, tw: work[y:y + th, x:x + tw]  # noqa: E731
             else:
@@ -142,10 +167,15 @@ class Render:
         return self.out
 
     def _small_image(self) -> np.ndarray:
-        """A cheap (strided) ~1-2k px version of the full-size content for the tone reference:
-        it only has to carry coarse tones, and it avoids a full-size float copy."""
+        """A ~1-2k px version of the full-size content for the tone reference, built band by
+        band (no full-size float copy) from k x k block means: a low-pass first, so fine
+        texture cannot alias into false tones as plain striding did."""
         k = max(1, max(self.h, self.w) // AUTO_LONG_SIDE)
-        return rgb_float(self.src[::k, ::k], self.background)
+        if k == 1:
+            return self._read_full(0, 0, self.h, self.w)
+        step = k * max(1, BAND_PIXELS // (self.w * k))
+        return np.concatenate([block_mean(self._read_full(y, 0, step, self.w), k)
+                               for y in range(0, self.h, step)])
 
     def _upsample(self, work: np.ndarray, lo: np.ndarray) -> None:
         """Full-size rows from the working-size render, band by band on all cores: bands are

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -92,17 +93,41 @@ class StyleEncoder:
         return len(self._cache)
 
 
-def check_vector(v: np.ndarray, what: str = "style vector") -> np.ndarray:
-    v = np.asarray(v, dtype=np.float32)
-    if v.size != STYLE_DIM:
+#: Real style vectors stay within about +-3 (measured: 11 photos and paintings, flat and noise
+#: images, every crop mode). Far beyond that the transformer's normalisation saturates: 1e30
+#: painted an all-black image. Generous, so that extrapolated blends still pass.
+STYLE_VALUE_LIMIT = 100.0
+
+
+def check_vector(v: object, what: str = "style vector") -> np.ndarray:
+    """A (100,) float32 style vector from anything array-like, or InputError saying why not.
+    Checked in float64 before the cast, so 1e300 is refused rather than overflowing (with a
+    numpy warning) to infinity."""
+    try:
+        a = np.asarray(v)
+        if a.dtype.kind not in "iuf":
+            raise ValueError(a.dtype)
+        a = a.astype(np.float64)
+    except (ValueError, TypeError):
         raise InputError(
-            f"The {what} has {v.size} values; a style vector has exactly {STYLE_DIM}. "
+            f"The {what} does not hold numbers; a style vector is {STYLE_DIM} numbers. "
+            "Was it made by this plugin (Save as preset / style-transfer --save-preset)?"
+        ) from None
+    if a.size != STYLE_DIM:
+        raise InputError(
+            f"The {what} has {a.size} values; a style vector has exactly {STYLE_DIM}. "
             "Was it made by this plugin (Save as preset / style-transfer --save-preset)?"
         )
-    v = v.reshape(STYLE_DIM)
-    if not np.all(np.isfinite(v)):
+    a = a.reshape(STYLE_DIM)
+    if not np.all(np.isfinite(a)):
         raise InputError(f"The {what} contains NaN or infinite values.")
-    return v
+    big = float(np.abs(a).max())
+    if big > STYLE_VALUE_LIMIT:
+        raise InputError(
+            f"The {what} has a value of {big:.3g}; style vectors stay within "
+            f"+-{STYLE_VALUE_LIMIT:g} (usually +-3). Re-create it from a style image."
+        )
+    return a.astype(np.float32)
 
 
 def normalise_weights(weights: Optional[Sequence[float]], n: int) -> np.ndarray:
@@ -162,10 +187,30 @@ def save_preset(
         buf = io.BytesIO()
         im.save(buf, format="PNG")
         data["thumbnail_png"] = base64.b64encode(buf.getvalue()).decode("ascii")
-    p = Path(path)
-    tmp = p.with_name(p.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    os.replace(tmp, p)
+    _write_atomically(Path(path), json.dumps(data, indent=1).encode("utf-8"))
+
+
+def _write_atomically(p: Path, payload: bytes) -> None:
+    """A fresh temporary file in the target folder (two processes saving at once never share
+    one), then a rename; removed on any failure, Ctrl+C or SIGTERM (the CLI turns it into an
+    exception). Errors become one InputError line."""
+    if p.is_dir():
+        raise InputError(f"{p}: is a folder; give a preset file name (e.g. {p / 'style.json'}).")
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix="." + p.name + ".", suffix=".tmp", dir=p.parent)
+    except OSError as e:
+        raise InputError(f"{p}: cannot save the preset there ({e.strerror or e}).") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+        os.replace(tmp, p)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"{p}: cannot save the preset there ({e.strerror or e}).") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def load_preset(path: Union[str, os.PathLike[str]]) -> Preset:
@@ -176,7 +221,7 @@ def load_preset(path: Union[str, os.PathLike[str]]) -> Preset:
         raise InputError(f"{p}: not a readable style preset ({e}).") from None
     if not isinstance(data, dict) or data.get("format") != PRESET_FORMAT:
         raise InputError(f"{p}: not a style preset (expected format '{PRESET_FORMAT}').")
-    vector = check_vector(np.asarray(data.get("vector", []), dtype=np.float32), f"vector in {p}")
+    vector = check_vector(data.get("vector", []), f"vector in {p}")
     thumb = None
     if data.get("thumbnail_png"):
         try:

@@ -21,10 +21,11 @@ from PIL import Image
 
 from .images import resize_float
 from .progress import Progress
-from .runtime import Network
+from .runtime import DYNAMIC_MAX, Network
 
 DYNAMIC_TILE = 384  # largest tile side for the dynamic model (see plan_tiles)
 DYNAMIC_ONE_CALL = 512 * 512  # images up to this many px go through the dynamic model whole
+DYNAMIC_MAX_SIDE = 2 * DYNAMIC_MAX  # and one call takes at most this many px per side (runtime)
 _MATCH_GRID = 8  # tiles are tone-matched to the reference on an 8x8 grid of block means
 
 Sink = Callable[[int, int, np.ndarray], None]  # (row0, row1, float32 rows x W x 3)
@@ -99,7 +100,8 @@ def plan_tiles(h: int, w: int, network: Network) -> TilePlan:
     - anything larger gets the same square 384 px tiles as the f16 model, so the two models
       differ by precision only (bench: 34-35 dB apart; non-square plans fell to 21-22 dB).
     Tiles never grow past DYNAMIC_TILE^2 px: an interpreter's memory grows with its tile area,
-    about 1.5 GB per megapixel."""
+    about 1.5 GB per megapixel; nor past DYNAMIC_MAX_SIDE on a side, so thin images (100x2100,
+    16x18000) are cut along their length instead of being refused by the runtime."""
     side = DYNAMIC_TILE if network.dynamic else network.input_hw[0]
     overlap = side // 6
     square = TilePlan(side, side, overlap, tile_starts(h, side, overlap),
@@ -107,12 +109,12 @@ def plan_tiles(h: int, w: int, network: Network) -> TilePlan:
     if not network.dynamic:
         return square
     max_area = DYNAMIC_TILE * DYNAMIC_TILE
-    if h * w <= DYNAMIC_ONE_CALL:
+    if h * w <= DYNAMIC_ONE_CALL and max(h, w) <= DYNAMIC_MAX_SIDE:
         return TilePlan(h, w, overlap, [0], [0])
     for ny in range(1, network.workers + 1):
         nx = network.workers // ny
         th, tw = _fit_side(h, ny, overlap), _fit_side(w, nx, overlap)
-        if th * tw <= max_area:
+        if th * tw <= max_area and max(th, tw) <= DYNAMIC_MAX_SIDE:
             return TilePlan(th, tw, overlap, tile_starts(h, th, overlap),
                             tile_starts(w, tw, overlap))
     return TilePlan(min(h, side), min(w, side), overlap, tile_starts(h, min(h, side), overlap),

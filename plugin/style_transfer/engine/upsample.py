@@ -6,9 +6,14 @@ follows the content, no invented detail where it does not."""
 
 from __future__ import annotations
 
-from typing import Tuple
+from typing import Callable, Optional, Tuple
 
 import numpy as np
+from PIL import Image
+
+from .images import resize_float
+
+Sink = Callable[[int, int, np.ndarray], None]  # (row0, row1, float32 rows x W x 3)
 
 UPSAMPLE_RADIUS = 2  # window radius, in working-size pixels
 UPSAMPLE_EPS = 1e-4  # regularises the slope in flat areas (1e-3 lost visible edge detail)
@@ -57,3 +62,45 @@ class Upsampler:
         shape_x = (1, -1) + (1,) * (lo.ndim - 2)
         fx = self.fx.reshape(shape_x)
         return v[:, self.x0] * (1 - fx) + v[:, self.x1] * fx
+
+
+class BandShrinker:
+    """Area-averaging (box filter) downscale of rows that arrive in order, for renders painted
+    above the image's resolution (style scale > 1): each output pixel is the mean of the
+    working pixels it covers, so the network's fine texture averages out instead of aliasing
+    (plain bilinear sampling turned it into a false period-3 pattern), and only the rows not
+    yet reduced are held, never the whole working-size render (4x of 1024^2 needed 2.4 GB)."""
+
+    def __init__(self, big_hw: Tuple[int, int], small_hw: Tuple[int, int], sink: Sink) -> None:
+        self.big_h, self.big_w = big_hw
+        self.h, self.w = small_hw
+        self.sink = sink
+        self.rows = np.zeros((0, self.big_w, 3), np.float32)
+        self.rows_y0 = 0  # working row of self.rows[0]
+        self.done = 0  # output rows already sent to the sink
+
+    def feed(self, y0: int, y1: int, rows: np.ndarray) -> None:
+        """Working rows [y0, y1), in order; sends every output row they complete."""
+        assert y0 == self.rows_y0 + len(self.rows), "rows must arrive in order"
+        self.rows = np.concatenate([self.rows, rows]) if len(self.rows) else rows
+        # output row i covers working rows [i*H/h, (i+1)*H/h): complete when y1 reaches its end
+        ready = self.h if y1 >= self.big_h else y1 * self.h // self.big_h
+        if ready <= self.done:
+            return
+        scale = self.big_h / self.h
+        top = self.done * scale - self.rows_y0
+        bottom = min(float(len(self.rows)), ready * scale - self.rows_y0)  # float rounding
+        out = shrink(self.rows, (ready - self.done, self.w), (0.0, top, float(self.big_w), bottom))
+        self.sink(self.done, ready, np.clip(out, 0.0, 1.0, out=out))
+        self.done = ready
+        keep_from = int(ready * scale)  # first working row the next output row can touch
+        self.rows = self.rows[keep_from - self.rows_y0:]
+        self.rows_y0 = keep_from
+
+
+def shrink(
+    img: np.ndarray, size_hw: Tuple[int, int], box: Optional[Tuple[float, float, float, float]]
+) -> np.ndarray:
+    """Downscale an HxWx3 float32 array (or its `box` region) with a box filter: the mean of
+    the covered pixels, a low-pass before the sampling."""
+    return resize_float(img, size_hw, Image.BOX, box)
