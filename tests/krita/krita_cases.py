@@ -44,26 +44,42 @@ def digest(node: Any) -> str:
     return hashlib.sha256(bytes(node.pixelData(b.x(), b.y(), b.width(), b.height()))).hexdigest()
 
 
-def wait_finished(ctl: Any, start: Callable[[], Any], cancel_after: float = -1) -> Dict[str, Any]:
-    """Start a render and spin Qt's event loop until the controller reports back."""
+def wait_finished(ctl: Any, start: Callable[[], Any], cancel_after: float = -1,
+                  meanwhile: Any = None) -> Dict[str, Any]:
+    """Start a render and spin Qt's event loop until the controller reports back.
+    meanwhile = (seconds, fn): what the user does while the render runs."""
     from style_transfer.krita.qt import QEventLoop, QTimer
 
     got: Dict[str, Any] = {}
     loop = QEventLoop()
     progress: List[float] = []
+    stages: List[str] = []
 
     def on_finished(layer: Any, message: str) -> None:
         got["layer"], got["message"] = layer, message
         loop.quit()
 
     ctl.finished.connect(on_finished)
-    ctl.progressed.connect(lambda f, s: progress.append(f))
+    def on_progress(f: float, stage: str) -> None:
+        progress.append(f)
+        stages.append(stage)
+
+    ctl.progressed.connect(on_progress)
     error = start()
     if error:
         ctl.finished.disconnect(on_finished)
         return {"start_error": error}
     if cancel_after >= 0:
         QTimer.singleShot(int(cancel_after * 1000), ctl.cancel)
+    if meanwhile is not None:
+        def act() -> None:
+            got["busy_when_acting"] = ctl.busy
+            try:
+                meanwhile[1]()
+            except Exception:
+                got["meanwhile_error"] = traceback.format_exc()
+
+        QTimer.singleShot(int(meanwhile[0] * 1000), act)
     # the main thread keeps spinning while the worker renders: count how often it got to run
     ticks = [0]
     timer = QTimer()
@@ -74,7 +90,9 @@ def wait_finished(ctl: Any, start: Callable[[], Any], cancel_after: float = -1) 
     loop.exec() if hasattr(loop, "exec") else loop.exec_()
     timer.stop()
     ctl.finished.disconnect(on_finished)
+    ctl.progressed.disconnect(on_progress)
     got["ui_ticks"] = ticks[0]
+    got["first_stage"] = stages[0] if stages else None
     got["render_seconds"] = time.time() - t0
     got["progress_calls"] = len(progress)
     return got
@@ -312,6 +330,74 @@ def main(args: List[str]) -> None:
         got["busy_after"] = ctl.busy
         return got
 
+    def slow_doc(name: str) -> Any:
+        """A document whose render takes seconds: time for the user to act meanwhile."""
+        doc = make_doc(k, 1200, 900, "RGBA", "U8", name)
+        src = doc.createNode("big", "paintlayer")
+        doc.rootNode().addChildNode(src, None)
+        paint(src, load_rgba8(f"{images}/stata.jpg", 1200, 900), 0, 0)
+        doc.refreshProjection()
+        return doc, src
+
+    def other_doc() -> Any:
+        """Another open document with unsaved work: it must survive whatever happens."""
+        doc = make_doc(k, 200, 120, "RGBA", "U8", "other")
+        lay = doc.createNode("unsaved work", "paintlayer")
+        doc.rootNode().addChildNode(lay, None)
+        paint(lay, photo[:120, :200], 0, 0)
+        doc.refreshProjection()
+        return doc, lay
+
+    def close_during_apply() -> Dict[str, Any]:
+        other, lay = other_doc()
+        before = digest(lay)
+        doc, src = slow_doc("closed-while-rendering")
+        n_docs = len(k.documents())
+        got = wait_finished(ctl, lambda: ctl.apply(base, doc, src), meanwhile=(0.5, doc.close))
+        got.pop("layer", None)
+        got["documents_before"] = n_docs
+        got["documents_after"] = len(k.documents())
+        got["other_open"] = other in k.documents()
+        got["other_layers"] = [n.name() for n in other.rootNode().childNodes()]
+        got["other_unchanged"] = digest(lay) == before
+        got["busy_after"] = ctl.busy
+        # Krita is still alive and usable: a new document and a new render work
+        again, again_src = slow_doc("after-close")
+        small = S(styles=base.styles, strength=0.8, scale=0.25, model="int8")
+        after = wait_finished(ctl, lambda: ctl.apply(small, again, again_src))
+        got["next_render"] = after.get("message")
+        return got
+
+    def layer_deleted_during_apply() -> Dict[str, Any]:
+        doc, src = slow_doc("deleted-layer")
+        names = [n.name() for n in doc.rootNode().childNodes()]
+        got = wait_finished(ctl, lambda: ctl.apply(base, doc, src), meanwhile=(0.5, src.remove))
+        got.pop("layer", None)
+        got["layers_before"] = names
+        got["layers_after"] = [n.name() for n in doc.rootNode().childNodes()]
+        return got
+
+    def layer_moved_during_apply() -> Dict[str, Any]:
+        doc, src = slow_doc("moved-layer")
+        grp = doc.createGroupLayer("group")
+        doc.rootNode().addChildNode(grp, None)
+        other, _ = other_doc()
+
+        def move_and_switch() -> None:
+            # the user drags the layer into a group, then switches to another document
+            src.remove()
+            grp.addChildNode(src, None)
+            k.setActiveDocument(other)
+
+        got = wait_finished(ctl, lambda: ctl.apply(base, doc, src),
+                            meanwhile=(0.5, move_and_switch))
+        res = got.pop("layer", None)
+        got["root"] = [n.name() for n in doc.rootNode().childNodes()]
+        got["group"] = [n.name() for n in grp.childNodes()]
+        got["other_layers"] = [n.name() for n in other.rootNode().childNodes()]
+        got["result_parent"] = res.parentNode().name() if res is not None else None
+        return got
+
     def style_from_layer() -> Dict[str, Any]:
         other = make_doc(k, 200, 200, "RGBA", "U8", "style-source")
         lay = other.createNode("stripes layer", "paintlayer")
@@ -498,6 +584,9 @@ def main(args: List[str]) -> None:
     case("group", group)
     case("cmyk", cmyk)
     case("cancel", cancel)
+    case("close_during_apply", close_during_apply)
+    case("layer_deleted", layer_deleted_during_apply)
+    case("layer_moved", layer_moved_during_apply)
     case("style_from_layer", style_from_layer)
     case("settings", settings_roundtrip)
     case("docker_widget", docker_widget)

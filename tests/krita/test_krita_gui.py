@@ -223,3 +223,23 @@ def test_gui_vector_layer_as_content(tmp_path: Path, models_dir: Path, images_di
     assert state["vector_max_diff_vs_engine"] == 0
     assert state["vector_mean_abs_change"] > 10
     assert state["vector_source_unchanged"]
+
+
+def test_gui_closing_the_document_during_apply(tmp_path: Path, models_dir: Path,
+                                               images_dir: Path):
+    """Closing the document while Apply renders it crashed Krita 5.1.5 (segfault) and lost the
+    unsaved work in every other document. Now: Krita lives on, nothing is added, one line says
+    why, the other document keeps its unsaved layer."""
+    require_krita("Xvfb", "import")
+    home = tmp_path / "home"
+    installed(home, models_dir)
+    state = run_gui(tmp_path, home, "krita_gui_close", "1366x768",
+                    {"ST_GUI_PROBE_MODE": "close",
+                     "ST_GUI_PROBE_STYLE": str(images_dir / "udnie.jpg")})
+    assert state["start_error"] is None and state["busy_when_closing"]
+    assert state["progress_text"].startswith("closed-while-rendering: "), state["progress_text"]
+    assert state["result"] is None
+    assert state["docker_message_after"] == "The document was closed; nothing was added."
+    assert state["documents_after"] == state["documents_before"] - 1
+    assert state["other_open"] and state["other_modified"]
+    assert state["other_layers"] == ["Background", "unsaved work"]

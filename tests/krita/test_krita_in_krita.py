@@ -173,3 +173,31 @@ def test_whole_visible_image_as_content(results):
     assert r["max_diff_vs_engine"] == 0
     assert r["mean_abs_change_vs_source"] > 10
     assert r["layers_unchanged"] and r["hidden_still_hidden"]
+
+
+def test_closing_the_document_during_apply_adds_nothing_and_krita_survives(results):
+    r = ok(results, "close_during_apply")
+    assert r["busy_when_acting"] and "meanwhile_error" not in r
+    assert r["message"] == "The document was closed; nothing was added."
+    assert r["first_stage"].startswith("closed-while-rendering: ")  # whose render it is
+    assert r["documents_after"] == r["documents_before"] - 1
+    assert r["other_open"] and r["other_layers"] == ["Background", "unsaved work"]
+    assert r["other_unchanged"] and r["busy_after"] is False
+    assert r["next_render"].startswith("Added layer ")  # Krita alive and the plugin usable
+
+
+def test_deleting_the_layer_during_apply_adds_nothing(results):
+    r = ok(results, "layer_deleted")
+    assert r["busy_when_acting"] and "meanwhile_error" not in r
+    assert r["message"] == "The layer 'big' was deleted meanwhile; nothing was added."
+    assert r["layers_after"] == ["Background"]
+
+
+def test_result_follows_a_layer_moved_during_apply_into_its_document(results):
+    r = ok(results, "layer_moved")
+    assert r["busy_when_acting"] and "meanwhile_error" not in r
+    assert r["message"].startswith("Added layer "), r["message"]
+    assert r["root"] == ["Background", "group"]
+    assert r["group"][0] == "big" and r["group"][1].startswith("Stylized")
+    assert r["result_parent"] == "group"
+    assert r["other_layers"] == ["Background", "unsaved work"]  # the active document untouched

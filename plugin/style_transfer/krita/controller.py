@@ -238,7 +238,8 @@ class Controller(QObject):
         name = layers.result_layer_name([s.name for s in settings.styles], settings.strength)
         self._target = (doc, node, content, name, settings)
         self.job = Job(work)
-        self.job.progressed.connect(self.progressed)
+        title = layers.document_title(doc)  # the progress line says whose render this is
+        self.job.progressed.connect(lambda f, stage: self.progressed.emit(f, f"{title}: {stage}"))
         self.job.succeeded.connect(self._succeeded)
         self.job.failed.connect(self._failed)
         self.job.cancelled.connect(self._cancelled)
@@ -257,19 +258,25 @@ class Controller(QObject):
 
     def _succeeded(self, out: np.ndarray) -> None:
         doc, node, content, name, settings = self._target
+        self._end()
+        # The user may have closed the document, deleted or moved the layer, or switched to
+        # another document while the worker ran. A closed document answers "" for its colour
+        # space and creating a layer for it crashes Krita natively (no `try` catches that), so
+        # check what is still there before touching anything.
+        gone = layers.target_problem(doc, None if settings.whole_image else node)
+        if gone:
+            self.finished.emit(None, gone)
+            return
+        above = None if settings.whole_image else layers.live_node(doc, node)
         try:
             if content.mask is not None:
                 out = layers.apply_mask_to_alpha(out, content.mask)
-            layer = layers.add_result_layer(
-                doc, None if settings.whole_image else node, out, content.rect, name
-            )
+            layer = layers.add_result_layer(doc, above, out, content.rect, name)
             save_settings(settings, "last_applied")
-        except Exception as e:  # the document may have been closed meanwhile
+        except Exception as e:
             traceback.print_exc()
-            self._end()
             self.finished.emit(None, f"Could not add the result layer: {e}")
             return
-        self._end()
         self.finished.emit(layer, f"Added layer '{name}'.")
 
     def _failed(self, message: str) -> None:

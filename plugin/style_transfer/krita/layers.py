@@ -8,6 +8,7 @@ the selection, and adds the one result layer. Only the main thread may call the 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any, Iterable, List, Optional, Sequence
 
@@ -209,6 +210,42 @@ def _node_at(root: Any, path: Iterable[int]) -> Any:
     for i in path:
         node = node.childNodes()[i]
     return node
+
+
+def document_title(doc: Any) -> str:
+    """What the user sees on the document's tab: the file name, else the document's name."""
+    return os.path.basename(doc.fileName() or "") or doc.name() or "Untitled"
+
+
+def is_open(doc: Any) -> bool:
+    """True while Krita still has `doc` open. After close() the Python object lives on and
+    answers "" for its colour space; writing to it then crashes Krita (HOST_NOTES)."""
+    from krita import Krita
+
+    return any(d == doc for d in Krita.instance().documents())
+
+
+def live_node(doc: Any, node: Any) -> Optional[Any]:
+    """The node with `node`'s unique id where it is NOW in `doc`'s layer tree (the user may have
+    moved it into another group meanwhile), or None when it was deleted."""
+    uid = node.uniqueId()
+    stack = list(doc.rootNode().childNodes())
+    while stack:
+        n = stack.pop()
+        if n.uniqueId() == uid:
+            return n
+        stack.extend(n.childNodes())
+    return None
+
+
+def target_problem(doc: Any, node: Optional[Any]) -> Optional[str]:
+    """None if a result can still be written for `node` of `doc` (None = the whole image),
+    else the one-line reason why nothing was added."""
+    if not is_open(doc):
+        return "The document was closed; nothing was added."
+    if node is not None and live_node(doc, node) is None:
+        return f"The layer '{node.name()}' was deleted meanwhile; nothing was added."
+    return None
 
 
 def check_color_space(doc: Any) -> None:

@@ -17,6 +17,7 @@ Only tests/krita/test_krita_gui.py installs it, into a temporary folder."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import traceback
@@ -124,7 +125,8 @@ def _probe() -> None:
     if not dock.isVisible():
         dock.show()
     STATE["docker_message"] = dock.message.text() if dock.message.isVisible() else ""
-    {"setup": _setup_mode, "vector": _vector_mode}.get(MODE, _full_mode)(k, win, qwin, dock)
+    {"setup": _setup_mode, "vector": _vector_mode, "close": _close_mode}.get(MODE, _full_mode)(
+        k, win, qwin, dock)
 
 
 def _setup_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
@@ -146,6 +148,64 @@ def _setup_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         dump()
 
     QTimer.singleShot(1000, guarded(finish))
+
+
+def _close_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
+    """The user closes the document while Apply renders it; another document has unsaved work."""
+    from style_transfer.krita import controller as ctlmod
+    from style_transfer.krita.qt import QTimer
+
+    other = k.createDocument(300, 200, "other", "RGBA", "U8", "", 300.0)
+    win.addView(other)
+    lay = other.createNode("unsaved work", "paintlayer")
+    other.rootNode().addChildNode(lay, None)
+    lay.setPixelData(bytes([40, 90, 200, 255]) * (300 * 200), 0, 0, 300, 200)
+    other.refreshProjection()
+    doc = k.createDocument(1200, 900, "closed-while-rendering", "RGBA", "U8", "", 300.0)
+    win.addView(doc)
+    k.setActiveDocument(doc)
+    src = doc.createNode("photo", "paintlayer")
+    doc.rootNode().addChildNode(src, None)
+    src.setPixelData(bytes(range(256)) * (1200 * 900 * 4 // 256), 0, 0, 1200, 900)
+    doc.refreshProjection()
+    ctl = ctlmod.controller()
+    _use_style(dock, ctlmod)
+    STATE["documents_before"] = len(k.documents())
+
+    def start() -> None:
+        doc.setActiveNode(src)
+        ctl.finished.connect(finished)
+        STATE["start_error"] = ctl.apply(dataclasses.replace(dock.settings, scale=1.0), doc, src)
+        QTimer.singleShot(800, guarded(close))
+
+    def close() -> None:
+        STATE["busy_when_closing"] = ctl.busy
+        STATE["progress_text"] = dock.progress.format()
+        doc.close()
+
+    def finished(layer: Any, message: str) -> None:
+        ctl.finished.disconnect(finished)
+        STATE["result"] = None if layer is None else layer.name()
+        QTimer.singleShot(500, guarded(finish))
+
+    def finish() -> None:
+        STATE["docker_message_after"] = dock.message.text()
+        STATE["documents_after"] = len(k.documents())
+        STATE["other_open"] = other in k.documents()
+        STATE["other_layers"] = [n.name() for n in other.rootNode().childNodes()]
+        STATE["other_modified"] = other.modified()
+        docker_layout(dock, qwin)
+        STATE["dialogs_at_end"] = dialogs()
+        STATE["done"] = True
+        dump()
+
+    QTimer.singleShot(300, guarded(start))
+
+
+def _use_style(dock: Any, ctlmod: Any) -> None:
+    """The style the tests use, set as a user's list would hold it."""
+    dock.settings.styles = [ctlmod.StyleEntry("file", STYLE, "udnie")]
+    dock._refresh_list()
 
 
 SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="240" height="160">
