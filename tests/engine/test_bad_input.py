@@ -3,6 +3,7 @@ left half-written at the output path. Files are made here, not taken from anywhe
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -107,7 +108,8 @@ def test_wrong_vector_file_and_missing_model_via_cli(tmp_path: Path, style: str)
         os.environ["STYLE_TRANSFER_MODELS"] = env_models
         del os.environ["STYLE_TRANSFER_CACHE"]
     assert r.returncode == 1
-    assert "style_predict_int8_256.tflite" in r.stderr and "models fetch" in r.stderr
+    assert "style_predict_int8_256.tflite" in r.stderr and "--models DIR" in r.stderr
+    assert "models fetch" not in r.stderr  # downloads are off in tests: only a folder helps
     assert len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "c-stylized.png").exists()
 
@@ -148,3 +150,35 @@ def test_cancel_from_cli_leaves_no_output(tmp_path: Path, style: str, images_dir
     assert proc.returncode == 130, err
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.png")]
+
+
+@pytest.mark.parametrize("vector,says", [
+    ([1e30] * 100, "value of 1e+30"),  # finite but huge: was an all-black image with exit 0
+    ([1e300] * 100, "value of 1e+300"),  # was a numpy RuntimeWarning before the message
+    (["red"] * 100, "does not hold numbers"),  # was a ValueError traceback
+    ([[1.0, 2.0], [3.0]], "does not hold numbers"),
+])
+def test_bad_preset_vectors_are_one_line(tmp_path: Path, style: str, vector, says: str) -> None:
+    content = tmp_path / "c.png"
+    Image.fromarray(_rgb()).save(content)
+    preset = tmp_path / "p.json"
+    preset.write_text(json.dumps({"format": "style-transfer-preset", "version": 1, "name": "x",
+                                  "vector": vector}), encoding="utf-8")
+    r = _cli(str(content), "-s", str(preset), cwd=tmp_path)
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "p.json" in lines[0] and says in lines[0], r.stderr
+    assert not (tmp_path / "c-stylized.png").exists()
+
+
+def test_npy_of_strings_and_huge_blends_are_refused(tmp_path: Path) -> None:
+    from style_transfer.engine.style import blend, check_vector, load_vector_file
+
+    words = tmp_path / "words.npy"
+    np.save(words, np.array(["a"] * 100))
+    with pytest.raises(InputError, match=r"words\.npy does not hold numbers"):
+        load_vector_file(words)
+    ok = np.linspace(-2.5, 2.5, 100).astype(np.float32)
+    assert np.array_equal(check_vector(ok), ok)
+    with pytest.raises(InputError, match="stay within"):
+        blend([ok, ok * 1e6])
