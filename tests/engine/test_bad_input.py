@@ -182,3 +182,22 @@ def test_npy_of_strings_and_huge_blends_are_refused(tmp_path: Path) -> None:
     assert np.array_equal(check_vector(ok), ok)
     with pytest.raises(InputError, match="stay within"):
         blend([ok, ok * 1e6])
+
+
+def test_concurrent_preset_saves_do_not_collide(tmp_path: Path) -> None:
+    """Processes saving one preset at once: each has its own temporary file (a fixed '.tmp'
+    name made renames fail with FileNotFoundError), and the result is one valid preset."""
+    from style_transfer.engine.style import load_preset
+
+    target = tmp_path / "shared.json"
+    code = ("import sys, numpy as np\n"
+            "from style_transfer.engine.style import save_preset\n"
+            "for _ in range(200):\n"
+            "    save_preset(sys.argv[1], 'p', np.linspace(-1, 1, 100))\n")
+    env = dict(os.environ, PYTHONPATH=str(REPO / "plugin"))
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(target)], env=env,
+                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+    assert np.allclose(load_preset(target).vector, np.linspace(-1, 1, 100))
+    assert [p.name for p in tmp_path.iterdir()] == ["shared.json"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Callable, Optional, Tuple
 
 import numpy as np
 from PIL import Image
@@ -115,7 +115,7 @@ class Render:
         im = Image.fromarray(self._content_u8()).resize((ww, wh), resample, reducing_gap=3.0)
         return np.asarray(im, dtype=np.float32) / 255.0
 
-    def _enlarged_reader(self, wh: int, ww: int):
+    def _enlarged_reader(self, wh: int, ww: int) -> Callable[[int, int, int, int], np.ndarray]:
         """Tiles of the content enlarged to (wh, ww), each made on demand (bicubic, the same
         pixel grid as one whole resize): the enlarged image is never held (4x of 1024^2 would
         be 200 MB as float)."""
