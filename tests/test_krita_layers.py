@@ -73,19 +73,40 @@ def test_rect_intersection_and_offset_layers_keep_position():
 
 
 def test_selection_mask_and_alpha():
+    """The selection bytes become the 0..1 coverage common.coverage applies (one policy)."""
+    from style_transfer.common import coverage
+
     mask = layers.selection_mask(bytes([0, 128, 255, 255]), 2, 2)
     assert mask.dtype == np.float32 and mask[0, 0] == 0 and mask[1, 1] == 1
     rgba = np.full((2, 2, 4), 200, dtype=np.uint8)
-    out = layers.apply_mask_to_alpha(rgba, mask)
+    out = coverage.apply_to_alpha(rgba, mask)
     assert out[0, 0].tolist() == [0, 0, 0, 0]  # outside the selection: fully transparent
     assert out[0, 1, 3] == round(200 * 128 / 255)  # feathered edge keeps a partial alpha
     assert out[1, 1].tolist() == [200, 200, 200, 200]
     assert rgba[0, 0, 3] == 200  # input untouched
-    f = layers.apply_mask_to_alpha(np.ones((2, 2, 4), np.float32), mask)
+    f = coverage.apply_to_alpha(np.ones((2, 2, 4), np.float32), mask)
     assert f[0, 1, 3] == pytest.approx(128 / 255)
 
 
-def test_result_layer_name():
-    assert layers.result_layer_name(["udnie"], 0.8) == "Stylized · udnie 80%"
-    assert layers.result_layer_name(["a", "b"], 1.0) == "Stylized · a + b 100%"
-    assert layers.result_layer_name([], 0.5) == "Stylized · style 50%"
+def test_colour_routes_by_profile():
+    from style_transfer.krita.color import Space
+
+    assert Space("RGBA", "U8", "sRGB-elle-V2-srgbtrc.icc").route == "srgb"
+    assert Space("RGBA", "U16", "sRGB-elle-V2-g10.icc").route == "linear"  # Krita's 16-bit default
+    assert Space("RGBA", "F32", "sRGB-elle-V2-g10.icc").route == "linear"
+    assert Space("RGBA", "U16", "Rec2020-elle-V4-g10.icc").route == "convert"
+    assert Space("LABA", "U16", "Lab identity built-in").route == "convert"
+    assert Space("CMYKA", "U8", "Chemical proof").route == "convert"
+
+
+def test_linear_values_are_encoded_with_the_srgb_curve():
+    from style_transfer.krita import color
+
+    # sRGB grey 128 is 0.2158 in linear light (HOST_NOTES: reads 14146/65535 in Krita)
+    assert abs(float(color.decode(np.float32(128 / 255))) - 14146 / 65535) < 1e-4
+    ramp = np.linspace(0, 1, 1001, dtype=np.float32)
+    assert np.abs(color.encode(color.decode(ramp)) - ramp).max() < 1e-5
+    u16 = np.array([[[14146, 14146, 14146, 65535]]], np.uint16)
+    enc = color._curve(u16, color.encode)
+    assert enc.dtype == np.uint16 and abs(int(enc[0, 0, 0]) - 128 * 257) <= 16
+    assert enc[0, 0, 3] == 65535  # alpha is not a colour

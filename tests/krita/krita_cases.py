@@ -106,8 +106,44 @@ def rgba_of(node: Any) -> Any:
                                 node.colorDepth())
 
 
-def make_doc(k: Any, w: int, h: int, model: str, depth: str, name: str) -> Any:
-    return k.createDocument(w, h, name, model, depth, "", 300.0)
+SRGB = "sRGB-elle-V2-srgbtrc.icc"
+
+
+def make_doc(k: Any, w: int, h: int, model: str, depth: str, name: str,
+             profile: str = "") -> Any:
+    """profile "" = Krita's default for model/depth (linear sRGB-elle-V2-g10 for 16/32-bit)."""
+    return k.createDocument(w, h, name, model, depth, profile, 300.0)
+
+
+def fill_converted(k: Any, doc: Any, node: Any, rgba8: Any, x: int = 0, y: int = 0) -> None:
+    """Put sRGB 8-bit pixels into `node` the way a user's pixels get there (pasting, opening a
+    file): converted by Krita's colour management into the document's model/depth/profile."""
+    h, w = rgba8.shape[:2]
+    scratch = k.createDocument(w, h, "scratch", "RGBA", "U8", SRGB, 300.0)
+    tmp = scratch.createNode("t", "paintlayer")
+    scratch.rootNode().addChildNode(tmp, None)
+    paint(tmp, rgba8, 0, 0)
+    scratch.setColorSpace(doc.colorModel(), doc.colorDepth(), doc.colorProfile())
+    scratch.waitForDone()
+    tmp = scratch.rootNode().childNodes()[-1]
+    node.setPixelData(bytes(tmp.pixelData(0, 0, w, h)), x, y, w, h)
+    scratch.close()
+
+
+def seen_in_srgb(doc: Any, node: Any) -> Any:
+    """What a user sees of `node`: its pixels converted by Krita to 8-bit sRGB (via a clone)."""
+    from style_transfer.krita import layers
+
+    index = [n.uniqueId() for n in doc.rootNode().childNodes()].index(node.uniqueId())
+    clone = doc.clone()
+    clone.setColorSpace("RGBA", "U8", SRGB)
+    clone.waitForDone()
+    b = node.bounds()
+    r = clone.rootNode().childNodes()[index]
+    rgba = layers.bytes_to_rgba(bytes(r.pixelData(b.x(), b.y(), b.width(), b.height())),
+                                b.width(), b.height(), "U8")
+    clone.close()
+    return rgba
 
 
 def load_rgba8(path: str, w: int, h: int) -> Any:
@@ -165,9 +201,10 @@ def main(args: List[str]) -> None:
     k = Krita.instance()
     ctl = ctlmod.controller()
     udnie = f"{images}/udnie.jpg"
-    S = ctlmod.Settings
-    E = ctlmod.StyleEntry
-    base = S(styles=[E("file", udnie, "udnie")], strength=0.8, scale=1.0, model="int8")
+    from style_transfer.common.settings import JobSettings as S
+    from style_transfer.common.settings import StyleRef as E
+
+    base = S(styles=(E("file", udnie, "udnie"),), strength=0.8, scale=1.0, model="int8")
     photo = load_rgba8(f"{images}/golden_gate.jpg", 340, 150)
 
     def rgba8() -> Dict[str, Any]:
@@ -221,7 +258,7 @@ def main(args: List[str]) -> None:
         return out
 
     def depth16() -> Dict[str, Any]:
-        doc = make_doc(k, 200, 120, "RGBA", "U16", "u16")
+        doc = make_doc(k, 200, 120, "RGBA", "U16", "u16", SRGB)  # e.g. a 16-bit sRGB PNG
         src = doc.createNode("photo16", "paintlayer")
         doc.rootNode().addChildNode(src, None)
         p16 = layers.convert_dtype(photo[:120, :200], np.dtype(np.uint16))
@@ -242,7 +279,7 @@ def main(args: List[str]) -> None:
         return out
 
     def float32() -> Dict[str, Any]:
-        doc = make_doc(k, 160, 100, "RGBA", "F32", "f32")
+        doc = make_doc(k, 160, 100, "RGBA", "F32", "f32", SRGB)
         src = doc.createNode("photof", "paintlayer")
         doc.rootNode().addChildNode(src, None)
         pf = layers.convert_dtype(photo[:100, :160], np.dtype(np.float32))
@@ -315,6 +352,43 @@ def main(args: List[str]) -> None:
             out["mean_abs_diff_vs_rgb_render"] = float(
                 np.abs(rgb[..., :3].astype(float) - ref[..., :3]).mean())
         return out
+
+    def default_profiles() -> Dict[str, Any]:
+        """The same photo in documents with Krita's DEFAULT profiles (linear sRGB for 16/32-bit,
+        Lab), filled as a user's pixels get there: viewed in sRGB, the result must match the
+        8-bit document's."""
+        pic = photo[:120, :200]
+        results: Dict[str, Any] = {}
+        ref8 = None
+        for model, depth in (("RGBA", "U8"), ("RGBA", "U16"), ("RGBA", "F16"), ("RGBA", "F32"),
+                             ("LABA", "U16")):
+            doc = make_doc(k, 200, 120, model, depth, f"{model}-{depth}")
+            src = doc.createNode("photo", "paintlayer")
+            doc.rootNode().addChildNode(src, None)
+            fill_converted(k, doc, src, pic)
+            doc.refreshProjection()
+            t = time.time()
+            got = wait_finished(ctl, lambda d=doc, n=src: ctl.apply(base, d, n))
+            res = got.pop("layer", None)
+            r: Dict[str, Any] = {"profile": doc.colorProfile(), "message": got.get("message"),
+                                 "start_error": got.get("start_error"),
+                                 "seconds": round(time.time() - t, 2)}
+            results[f"{model}-{depth}"] = r
+            if res is None:
+                continue
+            r["result_model"] = [res.colorModel(), res.colorDepth(), res.colorProfile()]
+            seen = seen_in_srgb(doc, res)
+            if ref8 is None:
+                ref8 = seen
+            r["mean_diff_vs_u8"] = float(np.abs(seen[..., :3].astype(float)
+                                                - ref8[..., :3]).mean())
+            r["mean"] = float(seen[..., :3].mean())
+            # a style taken from a layer of this document: the same picture as from 8-bit
+            style = ctlmod.style_from_layer(src)
+            r["style_png_mean_diff_vs_photo"] = float(np.abs(
+                load_rgba8(style.path, 200, 120)[..., :3].astype(float) - pic[..., :3]).mean())
+        results["reference_mean_u8"] = float(ref8[..., :3].mean()) if ref8 is not None else None
+        return results
 
     def cancel() -> Dict[str, Any]:
         doc = make_doc(k, 1600, 1200, "RGBA", "U8", "cancel")
@@ -409,7 +483,7 @@ def main(args: List[str]) -> None:
         src = doc.createNode("photo", "paintlayer")
         doc.rootNode().addChildNode(src, None)
         paint(src, photo[:120, :200], 0, 0)
-        s = S(styles=[entry], strength=1.0, scale=1.0)
+        s = S(styles=(entry,), strength=1.0, scale=1.0)
         got = wait_finished(ctl, lambda: ctl.apply(s, doc, src))
         res = got.pop("layer", None)
         if res is None:
@@ -424,8 +498,15 @@ def main(args: List[str]) -> None:
     def settings_roundtrip() -> Dict[str, Any]:
         ctlmod.save_settings(base)
         back = ctlmod.load_settings()
+        # settings stored by the previous version (its own Settings class, same field names)
+        k.writeSetting("style_transfer", "old", '{"styles": [{"kind": "file", "path": "/a.png", '
+                       '"name": "a", "weight": 0.5}], "strength": 0.7, "scale": null, '
+                       '"preserve_colors": true, "model": "f16", "whole_image": false}')
+        old = ctlmod.load_settings("old")
         last = ctlmod.load_settings("last_applied")
-        return {"equal": back == base, "last_applied_styles": [s.name for s in last.styles]}
+        return {"equal": back == base, "last_applied_styles": [s.name for s in last.styles],
+                "old": [old.styles[0].name, old.styles[0].weight, old.strength, old.model,
+                        old.preserve_colors, old.runtime]}
 
     def docker_widget() -> Dict[str, Any]:
         # the docker class builds without a window (its UI is exercised in the GUI test)
@@ -583,6 +664,7 @@ def main(args: List[str]) -> None:
     case("float32", float32)
     case("group", group)
     case("cmyk", cmyk)
+    case("default_profiles", default_profiles)
     case("cancel", cancel)
     case("close_during_apply", close_during_apply)
     case("layer_deleted", layer_deleted_during_apply)

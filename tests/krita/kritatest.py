@@ -66,3 +66,25 @@ def kritarunner(home: Path, module: str, func: str, args: List[str], out: Path,
                        stderr=subprocess.STDOUT, timeout=timeout, cwd=str(home))
     assert out.is_file(), f"kritarunner wrote no result; log: {log}\n" + log.read_text()[-3000:]
     return json.loads(out.read_text(encoding="utf-8"))
+
+
+PYQT6 = REPO / "tests" / "_artifacts" / "pyqt6"
+
+
+def pyqt6_path() -> str:
+    """A folder to put on sys.path for PyQt6 ("" if it already imports): Krita 6's binding,
+    used by the off-host tests with the fake krita module. Installed from PyPI once."""
+    try:
+        import PyQt6  # noqa: F401
+
+        return ""
+    except ImportError:
+        pass
+    if not (PYQT6 / "PyQt6").is_dir():
+        r = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--target",
+                            str(PYQT6), "PyQt6"], capture_output=True, text=True, timeout=600)
+        if r.returncode != 0:
+            if os.environ.get("STYLE_TRANSFER_REQUIRE_HOSTS") == "1":
+                pytest.fail("could not install PyQt6 from PyPI: " + r.stderr[-2000:])
+            pytest.skip("PyQt6 not installable here")
+    return str(PYQT6)

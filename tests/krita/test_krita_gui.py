@@ -212,8 +212,8 @@ def test_gui_vector_layer_as_content(tmp_path: Path, models_dir: Path, images_di
     assert state["shapes_added"] == 2
     assert state["vector_type"] == "vectorlayer"
     assert state["vector_start_error"] is None
-    assert state["vector_message"] == "Added layer 'Stylized · udnie 80%'."
-    assert state["vector_layers"] == ["Background", "shapes", "Stylized · udnie 80%"]
+    assert state["vector_message"] == "Added layer 'Stylized · udnie 80% · scale 1×'."
+    assert state["vector_layers"] == ["Background", "shapes", "Stylized · udnie 80% · scale 1×"]
     assert state["vector_result_directly_above"] and state["vector_result_type"] == "paintlayer"
     # Krita 5.1.5 rasterizes shapes only inside the canvas: the rectangle's 20 px left of it have
     # no pixels to read (x starts at 0); the ellipse's 6 px stroke reaches y=27 and x=223

@@ -42,7 +42,7 @@ def test_runs_on_kritas_python_with_private_wheels(results):
 
 def test_rgba8_new_layer_above_source_exact_pixels(results):
     r = ok(results, "rgba8")
-    assert r["name"] == "Stylized · udnie 80%"
+    assert r["name"] == "Stylized · udnie 80% · scale 1×"
     assert r["type"] == "paintlayer" and r["directly_above"] and r["same_parent"]
     assert r["n_layers"] == 3  # background + source + ONE result
     assert r["source_unchanged"]
@@ -107,7 +107,7 @@ def test_cancel_leaves_no_layer(results):
 def test_style_taken_from_another_layer(results):
     r = ok(results, "style_from_layer")
     assert r["entry"] == ["layer", "stripes layer"]
-    assert r["name"] == "Stylized · stripes layer 100%"
+    assert r["name"] == "Stylized · stripes layer 100% · scale 1×"
     assert r["diff_vs_udnie"] > 5  # the layer's style, not some default
 
 
@@ -115,6 +115,7 @@ def test_settings_persist_and_last_applied_is_kept(results):
     r = ok(results, "settings")
     assert r["equal"]
     assert r["last_applied_styles"] == ["stripes layer"]
+    assert r["old"] == ["a", 0.5, 0.7, "f16", True, "auto"]  # the previous version's settings
 
 
 def test_docker_builds_adds_files_and_saves_a_blend_preset(results):
@@ -135,7 +136,7 @@ def test_clone_layer_as_content(results):
     r = ok(results, "clone")
     assert r["clone_type"] == "clonelayer"
     assert r["directly_above"] and r["same_parent"]
-    assert r["layers"] == ["Background", "orig", "clone of orig", "Stylized · udnie 80%"]
+    assert r["layers"] == ["Background", "orig", "clone of orig", "Stylized · udnie 80% · scale 1×"]
     # the original is wider than the canvas and offset to x=-20: the clone (and result) too
     _stylized_in_place(r, [-20, 10, 340, 150])
 
@@ -154,7 +155,7 @@ def test_file_layer_as_content(results):
     r = ok(results, "file_layer")
     assert r["file_type"] == "filelayer" and r["file_path"]
     assert r["directly_above"] and r["same_parent"]
-    assert r["layers"] == ["Background", "file", "Stylized · udnie 80%"]
+    assert r["layers"] == ["Background", "file", "Stylized · udnie 80% · scale 1×"]
     assert r["png_unchanged"]  # the linked file on disk is never written
     # moved to x=-15, y=60: sticks out left and below the 240x160 canvas, kept in place
     assert r["source_bounds"] == [-15, 60, 200, 120]
@@ -164,7 +165,7 @@ def test_file_layer_as_content(results):
 def test_whole_visible_image_as_content(results):
     r = ok(results, "whole_image")
     # ONE new layer, on top of the stack (not above the active layer "low")
-    assert r["layers"] == ["Background", "low", "hidden", "top", "Stylized · udnie 80%"]
+    assert r["layers"] == ["Background", "low", "hidden", "top", "Stylized · udnie 80% · scale 1×"]
     assert r["on_top"]
     # what was stylized is the visible image: background, "low" cut to the canvas, "top";
     # the hidden layer left out
@@ -201,3 +202,17 @@ def test_result_follows_a_layer_moved_during_apply_into_its_document(results):
     assert r["group"][0] == "big" and r["group"][1].startswith("Stylized")
     assert r["result_parent"] == "group"
     assert r["other_layers"] == ["Background", "unsaved work"]  # the active document untouched
+
+
+def test_default_profiles_give_the_8bit_result_viewed_in_srgb(results):
+    """Krita gives 16-bit and float documents a LINEAR profile; Lab is its own space. The network
+    must see sRGB-encoded values whatever the document: same photo, same look (within 3/255)."""
+    r = ok(results, "default_profiles")
+    for key in ("RGBA-U16", "RGBA-F16", "RGBA-F32", "LABA-U16"):
+        d = r[key]
+        assert d["start_error"] is None and d["message"].startswith("Added layer "), d
+        assert d["result_model"][:2] == key.split("-"), d  # written in the document's space
+        assert d["mean_diff_vs_u8"] < 3.0, (key, d)
+        assert d["style_png_mean_diff_vs_photo"] < 2.0, (key, d)
+    assert r["RGBA-U16"]["profile"] == "sRGB-elle-V2-g10.icc"  # Krita's default is linear
+    assert r["RGBA-U8"]["style_png_mean_diff_vs_photo"] < 2.0

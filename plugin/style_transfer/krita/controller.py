@@ -3,63 +3,34 @@
 Main thread: read the content pixels and the selection (layers.read_content), later write the
 result layer. Worker thread: the engine only, on plain numpy arrays. The two talk through Qt
 signals, which Qt queues onto the main thread, so no Krita object is touched off it.
+
+A job runs on a frozen JobSettings snapshot (common/settings.py): moving a slider while a render
+runs changes neither where the result goes nor what is recorded as last applied.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
 import threading
-import traceback
-from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, List, Optional
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
 
 import numpy as np
 
+from ..common import coverage, naming
+from ..common.logs import logger
+from ..common.settings import JobSettings, StyleRef
 from . import layers
 from .qt import QObject, pyqtSignal
 
 SETTINGS_GROUP = "style_transfer"
 INSTALL_HINT = (
-    "Fix: run `python3 installer.py --krita` from the style-transfer folder (it installs the "
-    "packages for Krita's own Python), then restart Krita."
+    "Fix: press Install dependencies below (it installs them for Krita's own Python), or run "
+    "`python3 installer.py --krita` from the style-transfer folder; then restart Krita."
 )
-
-
-@dataclass
-class StyleEntry:
-    """One style in the list. kind: "file" (image), "preset" (.json) or "layer" (a layer's pixels
-    saved as a PNG in the plugin's data folder, so it survives the document being closed)."""
-
-    kind: str
-    path: str
-    name: str
-    weight: float = 1.0
-
-
-@dataclass
-class Settings:
-    styles: List[StyleEntry] = field(default_factory=list)
-    strength: float = 1.0  # 0..1
-    scale: Optional[float] = None  # None = auto
-    preserve_colors: bool = False
-    model: str = "int8"  # "int8" (fast) | "f16"
-    whole_image: bool = False  # False = active layer
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def from_json(cls, text: str) -> Settings:
-        try:
-            data = json.loads(text) if text else {}
-            styles = [StyleEntry(**s) for s in data.pop("styles", [])]
-            known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-            return cls(styles=styles, **known)
-        except (ValueError, TypeError):
-            return cls()  # settings from another version: start clean rather than fail
+log = logger("krita")
 
 
 def krita() -> Any:
@@ -68,11 +39,13 @@ def krita() -> Any:
     return Krita.instance()
 
 
-def load_settings(key: str = "settings") -> Settings:
-    return Settings.from_json(krita().readSetting(SETTINGS_GROUP, key, ""))
+def load_settings(key: str = "settings") -> JobSettings:
+    """The docker's settings (or "last_applied"). Settings stored by earlier versions use the
+    same field names and load as they are; unknown or broken ones start clean."""
+    return JobSettings.from_json(krita().readSetting(SETTINGS_GROUP, key, ""))
 
 
-def save_settings(settings: Settings, key: str = "settings") -> None:
+def save_settings(settings: JobSettings, key: str = "settings") -> None:
     krita().writeSetting(SETTINGS_GROUP, key, settings.to_json())
 
 
@@ -88,7 +61,7 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^\w.-]+", "_", text).strip("_") or "style"
 
 
-def style_from_layer(node: Any) -> StyleEntry:
+def style_from_layer(node: Any) -> StyleRef:
     """Snapshot a layer's pixels (any open document) to a PNG in the plugin's data folder, so the
     style stays usable after that document is closed and across sessions. Main thread only."""
     rgba = layers.node_thumbnail_rgba(node)
@@ -96,33 +69,43 @@ def style_from_layer(node: Any) -> StyleEntry:
     path = os.path.join(data_dir("styles"), f"{safe_name(node.name())}-{uid}.png")
     if not layers.rgba_to_qimage(rgba).save(path, "PNG"):
         raise layers.ColorSpaceError(f"Could not save the style image {path}.")
-    return StyleEntry("layer", path, node.name())
-
-
-def load_engine() -> Any:
-    """The engine, or an EngineSetupError whose message says which command fixes it."""
-    try:
-        from ..engine import Engine
-    except ImportError as e:
-        # the name Python imports is not always the name to install (PIL is Pillow)
-        module = (e.name or str(e)).split(".")[0]
-        package = {"PIL": "Pillow", "ai_edge_litert": "ai-edge-litert"}.get(module, module)
-        raise EngineSetupError(
-            f"Style Transfer is missing the Python package '{package}' for Krita's Python "
-            f"{sys.version_info[0]}.{sys.version_info[1]}. {INSTALL_HINT}"
-        ) from None
-    return Engine()
+    return StyleRef("layer", path, node.name())
 
 
 class EngineSetupError(Exception):
     pass
 
 
+def missing_packages() -> list:
+    """pip names of the packages Krita's Python lacks (deps.missing), [] if all import."""
+    from .. import deps
+
+    return deps.missing()
+
+
+def load_engine() -> Any:
+    """The engine, or an EngineSetupError whose message names every missing package and the fix."""
+    try:
+        from ..engine import Engine
+        from ..engine.models import ModelStore
+    except ImportError as e:
+        # the name Python imports is not always the name to install (PIL is Pillow)
+        module = (e.name or str(e)).split(".")[0]
+        names = missing_packages() or [
+            {"PIL": "Pillow", "ai_edge_litert": "ai-edge-litert"}.get(module, module)]
+        raise EngineSetupError(
+            f"Style Transfer is missing the Python package{'s' if len(names) > 1 else ''} "
+            f"{', '.join(repr(n) for n in names)} for Krita's Python "
+            f"{sys.version_info[0]}.{sys.version_info[1]}. {INSTALL_HINT}"
+        ) from None
+    return Engine(store=ModelStore(asker="krita"))
+
+
 def check_ready(engine: Any, model: str) -> Optional[str]:
     """None if a render can run, else the user-facing message (dependency or model missing).
 
-    A missing package gets the Krita command that installs it (the engine's own hint speaks of
-    pip); a missing model keeps the engine's message, which already names its fix."""
+    A missing package gets the Krita fix (the engine's own hint speaks of pip); a missing model
+    keeps the engine's message, which already names its fix."""
     from ..engine import DependencyError, EngineError
 
     try:
@@ -132,6 +115,43 @@ def check_ready(engine: Any, model: str) -> Optional[str]:
     except EngineError as e:
         return str(e)
     return None
+
+
+class UserError(Exception):
+    """A failure whose message is one line for the user (shown as it is)."""
+
+
+class _Token:
+    """A cancel flag for jobs that run before the engine can be imported (installing it)."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+def _new_token() -> Any:
+    try:
+        from ..engine import CancelToken
+    except ImportError:  # the engine's packages are missing: Install dependencies runs
+        return _Token()
+    return CancelToken()
+
+
+def _user_message(e: Exception) -> Optional[str]:
+    """The message to show as it is (engine and user errors), None for a bug."""
+    if isinstance(e, UserError):
+        return str(e)
+    try:
+        from ..engine import EngineError
+    except ImportError:
+        return None
+    return str(e) if isinstance(e, EngineError) else None
 
 
 class Job(QObject):
@@ -146,10 +166,8 @@ class Job(QObject):
 
     def __init__(self, fn: Callable[[Callable[[float, str], None], Any], Any]) -> None:
         super().__init__()
-        from ..engine import CancelToken
-
         self.fn = fn
-        self.token = CancelToken()
+        self.token = _new_token()
         self.thread: Optional[threading.Thread] = None
 
     def start(self) -> None:
@@ -160,19 +178,38 @@ class Job(QObject):
         self.token.cancel()
 
     def _run(self) -> None:
-        from ..engine import Cancelled, EngineError
-
         try:
             out = self.fn(lambda f, stage: self.progressed.emit(float(f), str(stage)), self.token)
-        except Cancelled:
-            self.cancelled.emit()
-        except EngineError as e:
-            self.failed.emit(str(e))
         except Exception as e:  # never let a worker exception reach Krita's traceback dialog
-            traceback.print_exc()
-            self.failed.emit(f"Style transfer failed: {e!r}")
+            if type(e).__name__ == "Cancelled":
+                self.cancelled.emit()
+                return
+            message = _user_message(e)
+            if message is None:
+                log.exception("job failed")
+                message = f"Style transfer failed: {e!r} (details in {log_file()})"
+            else:
+                log.warning("job failed: %s", message)
+            self.failed.emit(message)
         else:
             self.succeeded.emit(out)
+
+
+def log_file() -> str:
+    from ..common.logs import log_path
+
+    return str(log_path("krita"))
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a running job's result goes, captured when it starts (main thread)."""
+
+    doc: Any
+    node: Optional[Any]  # None = the whole visible image (result on top of the stack)
+    title: str  # the document's name, for the progress line and messages
+    content: layers.Content
+    settings: JobSettings
 
 
 class Controller(QObject):
@@ -182,12 +219,17 @@ class Controller(QObject):
     #: (layer or None, message): layer = the new result layer; None + message = error/cancel
     finished = pyqtSignal(object, str)
     busy_changed = pyqtSignal(bool)
+    #: (float RGBA image, preview.PreviewPlan): a preview painted the way Apply paints
+    preview_ready = pyqtSignal(object, object)
+    preview_failed = pyqtSignal(str)
 
     def __init__(self) -> None:
         super().__init__()
         self._engine: Any = None
         self.job: Optional[Job] = None
-        self._target: Any = None
+        self._target: Optional[Target] = None
+        self.preview_job: Optional[Job] = None
+        self._preview_next: Optional[tuple] = None
 
     # -- engine --
     def engine(self) -> Any:
@@ -195,19 +237,26 @@ class Controller(QObject):
             self._engine = load_engine()
         return self._engine
 
+    def reset_engine(self) -> None:
+        """Forget the engine (after dependencies or models were installed): the next call
+        imports and checks again."""
+        if not self.busy:
+            self._engine = None
+
     @property
     def busy(self) -> bool:
         return self.job is not None
 
     # -- apply --
-    def apply(self, settings: Settings, doc: Any = None, node: Any = None) -> Optional[str]:
-        """Start a render of `node` (default: the active layer of the active document).
-
-        Returns None if started, else the reason it could not start (shown to the user)."""
+    def apply(self, settings: JobSettings, doc: Any = None, node: Any = None) -> Optional[str]:
+        """Start a render of `node` (default: the active layer of the active document) with a
+        snapshot of `settings`. Returns None if started, else the reason it could not start."""
         if self.busy:
             return "A style transfer is already running."
-        if not settings.styles:
-            return "Add at least one style (an image, a layer or a preset) first."
+        settings = settings.replace(styles=settings.styles)  # frozen, styles a tuple
+        problem = settings.problem()
+        if problem:
+            return problem
         try:
             engine = self.engine()
         except EngineSetupError as e:
@@ -218,66 +267,143 @@ class Controller(QObject):
         doc = doc or krita().activeDocument()
         if doc is None:
             return "Open a document first."
-        node = node or doc.activeNode()
+        node = None if settings.whole_image else (node or doc.activeNode())
         try:
             content = layers.read_content(doc, node, settings.whole_image)
         except layers.ColorSpaceError as e:
             return str(e)
-        styles = [s.path for s in settings.styles]
-        weights = [max(0.0, s.weight) for s in settings.styles]
-        if sum(weights) <= 0:
-            return "At least one style needs a weight above 0."
-        from ..engine import RenderOptions
-
-        options = RenderOptions(strength=settings.strength, scale=settings.scale,
-                                preserve_colors=settings.preserve_colors, model=settings.model)
+        options = settings.render_options()
+        styles, weights = settings.style_paths(), settings.weights()
 
         def work(progress: Callable[[float, str], None], token: Any) -> np.ndarray:
             return engine.stylize(content.rgba, styles, weights, options, progress, token)
 
-        name = layers.result_layer_name([s.name for s in settings.styles], settings.strength)
-        self._target = (doc, node, content, name, settings)
+        target = Target(doc, node, layers.document_title(doc), content, settings)
+        self._start(work, target)
+        return None
+
+    def _start(self, work: Callable[..., Any], target: Target) -> None:
+        self._target = target
         self.job = Job(work)
-        title = layers.document_title(doc)  # the progress line says whose render this is
+        title = target.title  # the progress line says whose render this is
         self.job.progressed.connect(lambda f, stage: self.progressed.emit(f, f"{title}: {stage}"))
         self.job.succeeded.connect(self._succeeded)
         self.job.failed.connect(self._failed)
         self.job.cancelled.connect(self._cancelled)
         self.busy_changed.emit(True)
         self.job.start()
-        return None
 
     def cancel(self) -> None:
         if self.job is not None:
             self.job.cancel()
 
-    def _end(self) -> None:
+    def _end(self) -> Optional[Target]:
+        target = self._target
         self.job = None
         self._target = None
         self.busy_changed.emit(False)
+        return target
 
     def _succeeded(self, out: np.ndarray) -> None:
-        doc, node, content, name, settings = self._target
-        self._end()
+        t = self._end()
+        assert t is not None
         # The user may have closed the document, deleted or moved the layer, or switched to
         # another document while the worker ran. A closed document answers "" for its colour
         # space and creating a layer for it crashes Krita natively (no `try` catches that), so
         # check what is still there before touching anything.
-        gone = layers.target_problem(doc, None if settings.whole_image else node)
+        gone = layers.target_problem(t.doc, t.node)
         if gone:
             self.finished.emit(None, gone)
             return
-        above = None if settings.whole_image else layers.live_node(doc, node)
         try:
-            if content.mask is not None:
-                out = layers.apply_mask_to_alpha(out, content.mask)
-            layer = layers.add_result_layer(doc, above, out, content.rect, name)
-            save_settings(settings, "last_applied")
+            layer, message = self._write(t, out)
+            save_settings(t.settings, "last_applied")
         except Exception as e:
-            traceback.print_exc()
+            log.exception("could not add the result layer")
             self.finished.emit(None, f"Could not add the result layer: {e}")
             return
-        self.finished.emit(layer, f"Added layer '{name}'.")
+        self.finished.emit(layer, message)
+
+    def _write(self, t: Target, out: np.ndarray) -> tuple:
+        """Add the result layer where it belongs; returns (layer, message for the user)."""
+        source = None if t.node is None else layers.live_node(t.doc, t.node)
+        name = naming.result_name(t.settings, layers.all_names(t.doc))
+        out = coverage.apply_to_alpha(out, t.content.mask)
+        # above the source AND the earlier results of it, so the new one is the visible one
+        above = None if source is None else layers.top_of_results(source, naming.PREFIX)
+        hidden = source is not None and not source.visible()
+        layer = layers.add_result_layer(t.doc, above, out, t.content.rect, name,
+                                        visible=not hidden)
+        if source is not None:
+            t.doc.setActiveNode(source)  # Apply again stylizes the original, not the result
+        if hidden:
+            return layer, (f"Added layer '{name}', hidden like its source layer "
+                           f"'{source.name()}': show both to see it.")
+        return layer, f"Added layer '{name}'."
+
+    # -- preview --
+    def preview(self, settings: JobSettings, doc: Any = None, node: Any = None) -> Optional[str]:
+        """Paint a preview of what Apply would paint now (common/preview.py: same working
+        scale, same colour conversion, same model; the whole picture at Auto, a detail at 100 %
+        when the working image is big). Pixels are read here on the main thread, the model runs
+        on the preview worker; the newest request wins. Returns why it cannot start, or None."""
+        problem = settings.problem()
+        if problem:
+            return problem
+        try:
+            engine = self.engine()
+        except EngineSetupError as e:
+            return str(e)
+        problem = check_ready(engine, settings.model)
+        if problem:
+            return problem
+        doc = doc or krita().activeDocument()
+        if doc is None or not layers.is_open(doc):
+            return "Open a document first."
+        if self.preview_job is not None:  # paint the newest settings once this one stops
+            self._preview_next = (settings, doc, node)
+            self.preview_job.cancel()
+            return None
+        node = None if settings.whole_image else (node or doc.activeNode())
+        try:
+            content = layers.read_content(doc, node, settings.whole_image)
+        except layers.ColorSpaceError as e:
+            return str(e)
+        from ..common import preview
+
+        h, w = content.rgba.shape[:2]
+        plan = preview.plan(h, w, settings.scale)
+        x, y, rw, rh = plan.region
+        area = content.rgba[y:y + rh, x:x + rw]
+
+        def work(progress: Callable[[float, str], None], token: Any) -> tuple:
+            image = preview.render(engine, area, plan, settings, content.rgba, token)
+            return image, plan
+
+        job = Job(work)
+        job.succeeded.connect(self._preview_done)
+        job.failed.connect(self._preview_error)
+        job.cancelled.connect(self._preview_stopped)
+        self.preview_job = job
+        job.start()
+        return None
+
+    def _preview_done(self, out: tuple) -> None:
+        self._preview_stopped()
+        if self.preview_job is None:  # no newer request started: show this one
+            self.preview_ready.emit(*out)
+
+    def _preview_error(self, message: str) -> None:
+        self._preview_stopped()
+        self.preview_failed.emit(message)
+
+    def _preview_stopped(self) -> None:
+        self.preview_job = None
+        nxt, self._preview_next = self._preview_next, None
+        if nxt is not None:
+            error = self.preview(*nxt)
+            if error:
+                self.preview_failed.emit(error)
 
     def _failed(self, message: str) -> None:
         self._end()

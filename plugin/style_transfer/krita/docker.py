@@ -1,30 +1,32 @@
-"""The "Style Transfer" docker: content, styles (file / drag & drop / layer / preset, thumbnail and
-weight each), strength, scale, colours, model, a live low-resolution preview, Apply / Cancel.
+"""The "Style Transfer" docker: styles (file / drag & drop / layer / preset, thumbnail and weight
+each), strength, scale, then folding sections for the other options and the preview, Apply /
+Cancel, and — after a zip-only install — what is missing with the button that fetches it.
 
-All widgets live on the main thread; renders (preview and apply) run on worker threads through
-controller.Job, and every setting change is saved to Krita's settings at once.
+Widgets only: the settings are a frozen JobSettings replaced on every change (and saved to
+Krita's settings at once); renders, previews and installs run through the controller's workers.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Any, List, Optional
 
 import numpy as np
 from krita import DockWidget, Krita
 
+from ..common import texts
+from ..common.settings import JobSettings, StyleRef
 from . import controller as ctl
 from . import layers
-from .qt import QIcon, QImage, QPixmap, Qt, QtCore, QTimer, QtWidgets, pyqtSignal
+from .qt import QIcon, QImage, QPixmap, Qt, QTimer, QtWidgets
+from .widgets import THUMB, Section, StyleList
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff);;Presets (*.json)"
-IMAGE_EXT = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".json")
-PREVIEW_SIZE = 256  # the preview renders at this size (longest side)
-PREVIEW_HEIGHT = 128  # and is shown at most this tall, so the docker stays compact
-THUMB = 48
+PREVIEW_HEIGHT = 160  # the preview is shown at most this tall, so the docker stays compact
 
 
-def _thumbnail(entry: ctl.StyleEntry) -> QIcon:
+def _thumbnail(entry: StyleRef) -> QIcon:
     pix = QPixmap()
     if entry.kind == "preset":
         try:
@@ -45,56 +47,15 @@ def _thumbnail(entry: ctl.StyleEntry) -> QIcon:
                             Qt.TransformationMode.SmoothTransformation))
 
 
-class StyleList(QtWidgets.QListWidget):
-    """The style list; accepts image and preset files dropped from a file manager."""
-
-    files_dropped = pyqtSignal(list)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setAcceptDrops(True)
-        self.setDragDropMode(QtWidgets.QAbstractItemView.DragDropMode.DropOnly)
-        self.setIconSize(QtCore.QSize(THUMB, THUMB))
-        self.setMinimumHeight(THUMB * 2 + 8)
-
-    def sizeHint(self) -> QtCore.QSize:
-        # two rows by default (Qt's default asks for 192 px); the list scrolls beyond that
-        return QtCore.QSize(super().sizeHint().width(), THUMB * 2 + 8)
-
-    def paintEvent(self, event: Any) -> None:
-        super().paintEvent(event)
-        if self.count() == 0:  # say what the empty box is for
-            from .qt import QtGui
-
-            p = QtGui.QPainter(self.viewport())
-            p.setPen(self.palette().color(QtGui.QPalette.ColorRole.PlaceholderText))
-            p.drawText(self.viewport().rect().adjusted(6, 0, -6, 0),
-                       int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap),
-                       "Drop style images or presets here, or use + Image…")
-            p.end()
-
-    def _paths(self, event: Any) -> List[str]:
-        mime = event.mimeData()
-        if not mime.hasUrls():
-            return []
-        return [u.toLocalFile() for u in mime.urls()
-                if u.isLocalFile() and u.toLocalFile().lower().endswith(IMAGE_EXT)]
-
-    def dragEnterEvent(self, event: Any) -> None:
-        if self._paths(event):
-            event.acceptProposedAction()
+def _row(*widgets: Any, stretch: int = -1) -> QtWidgets.QHBoxLayout:
+    row = QtWidgets.QHBoxLayout()
+    row.setSpacing(3)
+    for i, w in enumerate(widgets):
+        if isinstance(w, QtWidgets.QLayout):
+            row.addLayout(w)
         else:
-            event.ignore()
-
-    def dragMoveEvent(self, event: Any) -> None:
-        if self._paths(event):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: Any) -> None:
-        paths = self._paths(event)
-        if paths:
-            event.acceptProposedAction()
-            self.files_dropped.emit(paths)
+            row.addWidget(w, 1 if i == stretch else 0)
+    return row
 
 
 class StyleTransferDocker(DockWidget):
@@ -102,15 +63,16 @@ class StyleTransferDocker(DockWidget):
         super().__init__()
         self.setWindowTitle("Style Transfer")
         self.setObjectName("style_transfer_docker")
-        self.settings = ctl.load_settings()
+        self.settings: JobSettings = ctl.load_settings()
         self.ctl = ctl.controller()
-        self._preview_job: Optional[ctl.Job] = None
-        self._preview_again = False
+        self._setup_job: Optional[ctl.Job] = None
         self._build()
         self._load_into_widgets()
         self.ctl.progressed.connect(self._on_progress)
         self.ctl.finished.connect(self._on_finished)
         self.ctl.busy_changed.connect(self._on_busy)
+        self.ctl.preview_ready.connect(self._preview_done)
+        self.ctl.preview_failed.connect(self._preview_error)
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(400)  # debounce: one preview after the user pauses
@@ -120,33 +82,18 @@ class StyleTransferDocker(DockWidget):
     # -- layout --
     def _build(self) -> None:
         # The docker shares Krita's right column with other dockers, often on a 768 px tall
-        # laptop screen: the settings and preview scroll, while the message (errors and the fix
-        # for them) stays on top and progress + Apply / Cancel stay at the bottom, always visible.
+        # laptop screen. What every Apply needs (styles, strength, scale, Apply) sits at the top
+        # and sets the docker's minimum height; options and preview fold away in sections that
+        # scroll when the column is short. The message (errors and their fix) is never cut off.
         root = QtWidgets.QWidget(self)
         outer = QtWidgets.QVBoxLayout(root)
-        outer.setContentsMargins(4, 4, 4, 4)
-        outer.setSpacing(4)
-        self.message = QtWidgets.QLabel()
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.hide()
-        outer.addWidget(self.message)
+        outer.setContentsMargins(4, 2, 4, 4)
+        outer.setSpacing(3)
 
-        body = QtWidgets.QWidget()
-        v = QtWidgets.QVBoxLayout(body)
-        v.setContentsMargins(0, 0, 0, 0)
-        v.setSpacing(3)
-        form = QtWidgets.QFormLayout()
-        form.setVerticalSpacing(3)
-        self.content = QtWidgets.QComboBox()
-        self.content.addItems(["Active layer", "Visible image"])
-        form.addRow("Content", self.content)
         self.styles = StyleList()
         self.styles.setToolTip("Drop style images or presets (.json) here")
         self.styles.files_dropped.connect(self.add_files)
-        form.addRow("Styles", self.styles)
-        v.addLayout(form)
-        row = QtWidgets.QHBoxLayout()
+        outer.addWidget(self.styles, 1)
         self.add_file_btn = QtWidgets.QToolButton(text="+ Image…")
         self.add_file_btn.clicked.connect(self._pick_files)
         self.add_layer_btn = QtWidgets.QToolButton(text="+ Layer")
@@ -161,13 +108,37 @@ class StyleTransferDocker(DockWidget):
         self.add_preset_btn.setMenu(self.preset_menu)
         self.remove_btn = QtWidgets.QToolButton(text="Remove")
         self.remove_btn.clicked.connect(self._remove_selected)
-        for b in (self.add_file_btn, self.add_layer_btn, self.add_preset_btn, self.remove_btn):
-            row.addWidget(b)
-        row.addStretch(1)
-        v.addLayout(row)
+        buttons = _row(self.add_file_btn, self.add_layer_btn, self.add_preset_btn,
+                       self.remove_btn)
+        buttons.addStretch(1)
+        outer.addLayout(buttons)
 
-        form2 = QtWidgets.QFormLayout()
-        form2.setVerticalSpacing(3)
+        form = QtWidgets.QFormLayout()
+        form.setVerticalSpacing(3)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.strength = QtWidgets.QSlider(Qt.Orientation.Horizontal)
+        self.strength.setRange(0, 100)
+        self.strength.setToolTip(texts.STRENGTH_HELP)
+        self.strength_label = QtWidgets.QLabel()
+        self.strength_label.setMinimumWidth(self.strength_label.fontMetrics().horizontalAdvance(
+            "100 %") + 4)  # the slider does not jump when the number gets a digit
+        form.addRow(texts.STRENGTH_LABEL, _row(self.strength, self.strength_label, stretch=0))
+        self.scale = QtWidgets.QDoubleSpinBox()
+        self.scale.setRange(0.0, 4.0)
+        self.scale.setSingleStep(0.25)
+        self.scale.setSpecialValueText("Auto")  # shown at 0: let the engine pick the scale
+        self.scale.setSuffix("×")
+        self.scale.setToolTip(texts.SCALE_HELP)
+        self.content = QtWidgets.QComboBox()
+        self.content.addItems(["Active layer", "Visible image"])
+        self.content.setToolTip("What to stylize: the active layer, or everything visible")
+        form.addRow("Scale", _row(self.scale, self.content, stretch=1))
+        outer.addLayout(form)
+
+        self.options = Section("Options")
+        of = QtWidgets.QFormLayout(self.options.body)
+        of.setContentsMargins(8, 0, 0, 0)
+        of.setVerticalSpacing(3)
         self.weight = QtWidgets.QDoubleSpinBox()
         self.weight.setRange(0.0, 10.0)
         self.weight.setSingleStep(0.1)
@@ -175,77 +146,83 @@ class StyleTransferDocker(DockWidget):
         self.save_preset_btn = QtWidgets.QPushButton("Save as preset…")
         self.save_preset_btn.setToolTip("Store the style (or blend of styles) for later use")
         self.save_preset_btn.clicked.connect(self._save_preset)
-        wrow = QtWidgets.QHBoxLayout()  # one row: the weight belongs to the selected style
-        wrow.addWidget(self.weight, 1)
-        wrow.addWidget(self.save_preset_btn)
-        form2.addRow("Weight", wrow)
-        self.strength = QtWidgets.QSlider(Qt.Orientation.Horizontal)
-        self.strength.setRange(0, 100)
-        self.strength_label = QtWidgets.QLabel()
-        self.strength_label.setMinimumWidth(self.strength_label.fontMetrics().horizontalAdvance(
-            "100 %") + 4)  # the slider does not jump when the number gets a digit
-        srow = QtWidgets.QHBoxLayout()
-        srow.addWidget(self.strength)
-        srow.addWidget(self.strength_label)
-        form2.addRow("Strength", srow)
-        self.scale = QtWidgets.QDoubleSpinBox()
-        self.scale.setRange(0.0, 4.0)
-        self.scale.setSingleStep(0.25)
-        self.scale.setSpecialValueText("Auto")  # shown at 0: let the engine pick the scale
-        self.scale.setSuffix("×")
-        self.scale.setToolTip("Style scale: smaller = bigger brush strokes; Auto fits ~1024 px")
+        of.addRow("Weight", _row(self.weight, self.save_preset_btn, stretch=0))
         self.model = QtWidgets.QComboBox()
-        self.model.addItem("Fast (int8)", "int8")
-        self.model.addItem("Quality (f16)", "f16")
-        self.model.addItem("Fastest (full int8)", "int8-fixed")
-        self.model.setToolTip("Fast (int8): close to f16. Quality (f16): the original network, "
-                              "slower. Fastest: full-integer, colours less exact")
-        mrow = QtWidgets.QHBoxLayout()  # scale and model share a row: the docker stays short
-        mrow.addWidget(self.scale)
-        mrow.addWidget(QtWidgets.QLabel("Model"))
-        mrow.addWidget(self.model, 1)
-        form2.addRow("Scale", mrow)
-        v.addLayout(form2)
+        for name, label, help_text in texts.model_choices():
+            self.model.addItem(label, name)
+            self.model.setItemData(self.model.count() - 1, help_text,
+                                   Qt.ItemDataRole.ToolTipRole)
+        of.addRow("Model", self.model)
+        self.runtime = QtWidgets.QComboBox()
+        for name, label in texts.RUNTIME_CHOICES:
+            self.runtime.addItem(label, name)
+        of.addRow("Engine", self.runtime)
+        self.preserve = QtWidgets.QCheckBox("Keep the picture's colours")
+        self.preserve.setToolTip(texts.KEEP_COLORS_HELP)
+        of.addRow("", self.preserve)
 
-        crow = QtWidgets.QHBoxLayout()
-        self.preserve = QtWidgets.QCheckBox("Preserve colours")
+        self.preview_section = Section("Preview", expanded=True)
+        pv = QtWidgets.QVBoxLayout(self.preview_section.body)
+        pv.setContentsMargins(8, 0, 0, 0)
+        pv.setSpacing(2)
         self.live = QtWidgets.QCheckBox("Live preview")
         self.live.setChecked(True)
-        crow.addWidget(self.preserve)
-        crow.addWidget(self.live)
-        crow.addStretch(1)
-        v.addLayout(crow)
+        self.preview_caption = QtWidgets.QLabel()
+        self.preview_caption.setWordWrap(True)
+        pv.addLayout(_row(self.live, self.preview_caption, stretch=1))
         self.preview = QtWidgets.QLabel()
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setMinimumHeight(PREVIEW_HEIGHT // 2)
+        self.preview.setMinimumHeight(32)
         self.preview.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                                    QtWidgets.QSizePolicy.Policy.Preferred)
         self._preview_pix = QPixmap()
-        v.addWidget(self.preview)
-        v.addStretch(1)
+        pv.addWidget(self.preview)
 
+        body = QtWidgets.QWidget()
+        bv = QtWidgets.QVBoxLayout(body)
+        bv.setContentsMargins(0, 0, 0, 0)
+        bv.setSpacing(2)
+        bv.addWidget(self.options)
+        bv.addWidget(self.preview_section)
+        bv.addStretch(1)
         self.scroll = QtWidgets.QScrollArea()
         self.scroll.setWidget(body)
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        bar = self.scroll.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_ScrollBarExtent)
-        self.scroll.setMinimumWidth(body.minimumSizeHint().width() + bar + 2)
-        outer.addWidget(self.scroll, 1)
+        self.scroll.setMinimumHeight(self.options.button.sizeHint().height() + 4)
+        outer.addWidget(self.scroll, 2)
 
+        self.message = QtWidgets.QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
+        outer.addWidget(self.message)
+        self.install_btn = QtWidgets.QPushButton("Install dependencies")
+        self.install_btn.setToolTip("Download the packages Style Transfer needs for Krita's own "
+                                    "Python into the plugin's folder")
+        self.install_btn.clicked.connect(self.install_dependencies)
+        self.download_btn = QtWidgets.QPushButton("Download models")
+        self.download_btn.setToolTip("Download the model files (about 3 MB, hash-checked)")
+        self.download_btn.clicked.connect(self.download_models)
+        outer.addLayout(_row(self.install_btn, self.download_btn))
+        self.install_btn.hide()
+        self.download_btn.hide()
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.hide()
         outer.addWidget(self.progress)
-        brow = QtWidgets.QHBoxLayout()
         self.apply_btn = QtWidgets.QPushButton("Apply")
+        self.apply_btn.setDefault(True)
         self.apply_btn.clicked.connect(self.apply)
         self.cancel_btn = QtWidgets.QPushButton("Cancel")
         self.cancel_btn.setEnabled(False)
-        self.cancel_btn.clicked.connect(self.ctl.cancel)
-        brow.addWidget(self.apply_btn)
-        brow.addWidget(self.cancel_btn)
-        outer.addLayout(brow)
+        self.cancel_btn.clicked.connect(self.cancel)
+        outer.addLayout(_row(self.apply_btn, self.cancel_btn, stretch=0))
+        self.status = QtWidgets.QLabel()
+        self.status.setEnabled(False)  # drawn greyed out: information, not a control
+        self.status.setWordWrap(True)
+        outer.addWidget(self.status)
         self.setWidget(root)
 
         self.content.currentIndexChanged.connect(self._changed)
@@ -253,20 +230,36 @@ class StyleTransferDocker(DockWidget):
         self.scale.valueChanged.connect(self._changed)
         self.preserve.toggled.connect(self._changed)
         self.model.currentIndexChanged.connect(self._changed)
+        self.runtime.currentIndexChanged.connect(self._runtime_changed)
         self.weight.valueChanged.connect(self._weight_changed)
         self.styles.currentRowChanged.connect(self._row_changed)
         self.live.toggled.connect(self._changed)
+        self.preview_section.toggled.connect(lambda _: self.schedule_preview())
 
     # -- settings <-> widgets --
     def _load_into_widgets(self) -> None:
         s = self.settings
+        for w in (self.content, self.strength, self.scale, self.preserve, self.model,
+                  self.runtime):
+            w.blockSignals(True)
         self.content.setCurrentIndex(1 if s.whole_image else 0)
         self.strength.setValue(round(s.strength * 100))
         self.strength_label.setText(f"{round(s.strength * 100)} %")
         self.scale.setValue(s.scale or 0.0)
         self.preserve.setChecked(s.preserve_colors)
         self.model.setCurrentIndex(max(0, self.model.findData(s.model)))
+        self.runtime.setCurrentIndex(max(0, self.runtime.findData(s.runtime)))
+        for w in (self.content, self.strength, self.scale, self.preserve, self.model,
+                  self.runtime):
+            w.blockSignals(False)
         self._refresh_list()
+
+    def set_settings(self, settings: JobSettings) -> None:
+        """Replace the whole settings (tests, presets): widgets follow, saved, preview."""
+        self.settings = settings.replace(styles=settings.styles)
+        self._load_into_widgets()
+        ctl.save_settings(self.settings)
+        self.schedule_preview()
 
     def _refresh_list(self) -> None:
         row = self.styles.currentRow()
@@ -279,15 +272,21 @@ class StyleTransferDocker(DockWidget):
             self.styles.setCurrentRow(min(max(row, 0), len(self.settings.styles) - 1))
 
     def _changed(self, *_: Any) -> None:
-        s = self.settings
-        s.whole_image = self.content.currentIndex() == 1
-        s.strength = self.strength.value() / 100.0
         self.strength_label.setText(f"{self.strength.value()} %")
-        s.scale = self.scale.value() or None
-        s.preserve_colors = self.preserve.isChecked()
-        s.model = self.model.currentData() or "int8"
-        ctl.save_settings(s)
+        self.settings = self.settings.replace(
+            whole_image=self.content.currentIndex() == 1,
+            strength=self.strength.value() / 100.0,
+            scale=self.scale.value() or None,
+            preserve_colors=self.preserve.isChecked(),
+            model=self.model.currentData() or self.settings.model,
+            runtime=self.runtime.currentData() or self.settings.runtime,
+        )
+        ctl.save_settings(self.settings)
         self.schedule_preview()
+
+    def _runtime_changed(self, *_: Any) -> None:
+        self._changed()
+        self._show_runtime_status()
 
     def _row_changed(self, row: int) -> None:
         if 0 <= row < len(self.settings.styles):
@@ -298,13 +297,15 @@ class StyleTransferDocker(DockWidget):
     def _weight_changed(self, value: float) -> None:
         row = self.styles.currentRow()
         if 0 <= row < len(self.settings.styles):
-            self.settings.styles[row].weight = float(value)
-            self.styles.item(row).setText(f"{self.settings.styles[row].name}  ×{value:g}")
+            styles = list(self.settings.styles)
+            styles[row] = dataclasses.replace(styles[row], weight=float(value))
+            self.settings = self.settings.replace(styles=styles)
+            self.styles.item(row).setText(f"{styles[row].name}  ×{value:g}")
             self._changed()
 
     # -- styles --
-    def add_entry(self, entry: ctl.StyleEntry) -> None:
-        self.settings.styles.append(entry)
+    def add_entry(self, entry: StyleRef) -> None:
+        self.settings = self.settings.replace(styles=[*self.settings.styles, entry])
         self._refresh_list()
         self.styles.setCurrentRow(len(self.settings.styles) - 1)
         self._changed()
@@ -321,14 +322,14 @@ class StyleTransferDocker(DockWidget):
                 except Exception as e:
                     self.show_message(str(e))
                     continue
-            self.add_entry(ctl.StyleEntry(kind, p, name))
+            self.add_entry(StyleRef(kind, p, name))
 
     def _pick_files(self) -> None:
         paths, _ = QtWidgets.QFileDialog.getOpenFileNames(self, "Style images", "", IMAGE_FILTER)
         if paths:
             self.add_files(paths)
 
-    def add_layer_style(self, node: Any) -> ctl.StyleEntry:
+    def add_layer_style(self, node: Any) -> StyleRef:
         entry = ctl.style_from_layer(node)
         self.add_entry(entry)
         return entry
@@ -336,8 +337,7 @@ class StyleTransferDocker(DockWidget):
     def _fill_layer_menu(self) -> None:
         self.layer_menu.clear()
         for doc in Krita.instance().documents():
-            title = os.path.basename(doc.fileName()) or doc.name() or "Untitled"
-            sub = self.layer_menu.addMenu(title)
+            sub = self.layer_menu.addMenu(layers.document_title(doc))
             stack = [(n, 0) for n in reversed(doc.topLevelNodes())]  # top of the stack first
             while stack:
                 node, depth = stack.pop(0)
@@ -367,7 +367,9 @@ class StyleTransferDocker(DockWidget):
     def _remove_selected(self) -> None:
         row = self.styles.currentRow()
         if 0 <= row < len(self.settings.styles):
-            del self.settings.styles[row]
+            styles = list(self.settings.styles)
+            del styles[row]
+            self.settings = self.settings.replace(styles=styles)
             self._refresh_list()
             self._changed()
 
@@ -385,10 +387,9 @@ class StyleTransferDocker(DockWidget):
         engine = self.ctl.engine()
         from ..engine.style import save_preset
 
-        paths = [s.path for s in self.settings.styles]
-        weights = [s.weight for s in self.settings.styles]
-        vector = engine.style_mix(paths, weights)
-        first = self.settings.styles[0]
+        s = self.settings
+        vector = engine.style_mix(s.style_paths(), s.weights(), s.style_mode)
+        first = s.active_styles[0]
         thumb = None
         if first.kind != "preset":
             thumb = layers.qimage_to_rgba(QImage(first.path))[..., :3]
@@ -399,62 +400,49 @@ class StyleTransferDocker(DockWidget):
 
     # -- preview --
     def schedule_preview(self) -> None:
-        if self.live.isChecked() and self.isVisible():
+        if self.live.isChecked() and self.preview_section.expanded and self.isVisible():
             self._preview_timer.start()
 
     def _run_preview(self) -> None:
-        if self._preview_job is not None:  # newest settings win: cancel and go again after
-            self._preview_again = True
-            self._preview_job.cancel()
-            return
+        if self.ctl.busy or self._setup_job is not None:
+            return  # Apply (or an install) has the CPU; a preview follows the next change
         doc = Krita.instance().activeDocument()
-        if doc is None or not self.settings.styles:
-            self._preview_pix = QPixmap()
-            self.preview.clear()
-            self.preview.setMinimumHeight(PREVIEW_HEIGHT // 2)
+        if doc is None or not self.settings.active_styles:
+            self._set_preview(QPixmap(), "")
             return
-        try:
-            engine = self.ctl.engine()
-            if ctl.check_ready(engine, self.settings.model):
-                return
-            src = doc if self.settings.whole_image or doc.activeNode() is None else doc.activeNode()
-            w, h = doc.width(), doc.height()
-            f = PREVIEW_SIZE / max(w, h, 1)
-            img = src.thumbnail(max(1, round(w * f)), max(1, round(h * f)))
-            content = layers.qimage_to_rgba(img)
-        except ctl.EngineSetupError as e:
-            self.show_message(str(e))
-            return
-        from ..engine import RenderOptions
+        error = self.ctl.preview(self.settings, doc)
+        if error:
+            self.preview_caption.setText("")
 
-        s = self.settings
-        styles, weights = [e.path for e in s.styles], [e.weight for e in s.styles]
-        opts = RenderOptions(strength=s.strength, scale=1.0, preserve_colors=s.preserve_colors,
-                             model=s.model)
-        job = ctl.Job(lambda p, t: engine.stylize(content, styles, weights, opts, None, t))
-        job.succeeded.connect(self._preview_done)
-        job.failed.connect(lambda msg: self._preview_end())
-        job.cancelled.connect(self._preview_end)
-        self._preview_job = job
-        job.start()
+    def _preview_done(self, image: np.ndarray, plan: Any) -> None:
+        wh, ww = plan.working_hw
+        if plan.detail:
+            caption = (f"Detail at 100 % (Apply paints the whole picture at {ww}×{wh} px)")
+        else:
+            caption = f"Whole picture, painted at {ww}×{wh} px as Apply does"
+        self._set_preview(QPixmap.fromImage(layers.rgba_to_qimage(_rgba(image))), caption)
 
-    def _preview_done(self, out: np.ndarray) -> None:
-        self._preview_pix = QPixmap.fromImage(layers.rgba_to_qimage(out))
+    def _preview_error(self, message: str) -> None:
+        self.preview_caption.setText("Preview failed (see Apply's message)")
+        ctl.log.warning("preview failed: %s", message)
+
+    def _set_preview(self, pix: QPixmap, caption: str) -> None:
+        self._preview_pix = pix
+        self.preview_caption.setText(caption)
         self._show_preview()
-        self._preview_end()
 
     def _show_preview(self) -> None:
         """The preview scaled to the docker's width (at most PREVIEW_HEIGHT tall)."""
         if self._preview_pix.isNull():
             self.preview.clear()
-            self.preview.setMinimumHeight(PREVIEW_HEIGHT // 2)
+            self.preview.setMinimumHeight(32)
             return
         w = max(64, self.preview.width() - 4)
         pix = self._preview_pix.scaled(w, PREVIEW_HEIGHT, Qt.AspectRatioMode.KeepAspectRatio,
                                        Qt.TransformationMode.SmoothTransformation)
         # the scroll area squeezes its content down to the minimum heights before it scrolls:
         # without this the preview would be cut off instead of scrolled to
-        self.preview.setMinimumHeight(max(PREVIEW_HEIGHT // 2, pix.height()))
+        self.preview.setMinimumHeight(pix.height())
         self.preview.setPixmap(pix)
 
     def resizeEvent(self, event: Any) -> None:
@@ -463,21 +451,33 @@ class StyleTransferDocker(DockWidget):
         if not self._preview_pix.isNull():
             QTimer.singleShot(0, self._show_preview)  # after the layout gave the label its width
 
-    def _preview_end(self) -> None:
-        self._preview_job = None
-        if self._preview_again:
-            self._preview_again = False
-            self._preview_timer.start()
-
     # -- apply --
     def apply(self) -> None:
         self.show_message("")
+        if self.ctl.preview_job is not None:
+            self.ctl.preview_job.cancel()  # Apply gets the CPU
         error = self.ctl.apply(self.settings)
         if error:
             self.show_message(error)
 
+    def cancel(self) -> None:
+        if self._setup_job is not None:
+            self._setup_job.cancel()
+        self.ctl.cancel()
+
+    def focus(self) -> None:
+        """Filter › Style Transfer…: bring the docker into view and put the focus on Apply.
+        A closed docker comes back floating, so it shows whatever the window's layout."""
+        if not self.isVisible():
+            self.setFloating(True)
+            self.show()
+        self.raise_()
+        self.activateWindow()
+        self.apply_btn.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.schedule_preview()
+
     def _on_busy(self, busy: bool) -> None:
-        self.apply_btn.setEnabled(not busy)
+        self.apply_btn.setEnabled(not busy and self._setup_job is None)
         self.cancel_btn.setEnabled(busy)
         self.progress.setVisible(busy)
         self.progress.setValue(0)
@@ -495,23 +495,131 @@ class StyleTransferDocker(DockWidget):
         self._fit_message()
 
     def _fit_message(self) -> None:
-        """The message (often: what is missing and the command that fixes it) is never cut off:
-        it claims its full word-wrapped height, and the settings below scroll instead."""
+        """The message (often: what is missing and how to fix it) is never cut off: it claims
+        its full word-wrapped height, and the sections above scroll instead."""
         if not self.message.text():
             self.message.setMinimumHeight(0)
             return
         width = self.message.width() if self.message.width() > 50 else self.width() - 8
         self.message.setMinimumHeight(self.message.heightForWidth(max(50, width)))
 
+    # -- setup: dependencies and models --
     def _check_setup(self) -> None:
+        """What a render needs and is missing: packages (Install dependencies), models
+        (Download models); otherwise the runtime in the status line."""
+        self.install_btn.hide()
+        self.download_btn.hide()
         try:
             engine = self.ctl.engine()
         except ctl.EngineSetupError as e:
             self.show_message(str(e))
+            self.install_btn.show()
+            self.status.setText("Not ready: packages missing")
             return
         problem = ctl.check_ready(engine, self.settings.model)
         if problem:
             self.show_message(problem)
+            self.download_btn.setVisible(bool(self._needed_models()))
+            self.status.setText("Not ready: models missing")
+            return
+        self._show_runtime_status()
+
+    def _needed_models(self) -> List[str]:
+        from . import setup
+
+        try:
+            return setup.needed_models(self.settings.model)
+        except Exception:  # an unknown model name: the message above says so
+            return []
+
+    def _show_runtime_status(self) -> None:
+        engine = self.ctl._engine
+        status = getattr(engine, "runtime_status", None)
+        if status is None:
+            self.status.setText("Ready")
+            return
+        try:
+            self.status.setText(f"Ready · {status(self.settings.runtime)}")
+        except Exception as e:  # a broken OpenVINO must not break the docker
+            self.status.setText(f"Ready · {e}")
+
+    def install_dependencies(self) -> None:
+        from . import setup
+
+        self._run_setup(setup.install_dependencies, self._installed, "Installing dependencies",
+                        busy_bar=True)
+
+    def download_models(self) -> None:
+        from . import setup
+
+        ids = self._needed_models()
+        self._run_setup(lambda p, t: setup.download_models(ids, p, t), self._downloaded,
+                        "Downloading models")
+
+    def _run_setup(self, fn: Any, done: Any, what: str, busy_bar: bool = False) -> None:
+        if self._setup_job is not None or self.ctl.busy:
+            return
+        job = ctl.Job(fn)
+        job.progressed.connect(self._on_progress)
+        job.succeeded.connect(done)
+        job.failed.connect(self._setup_failed)
+        job.cancelled.connect(lambda: self._setup_failed("Cancelled."))
+        self._setup_job = job
+        self.show_message(f"{what}… (this can take a few minutes)")
+        self.install_btn.setEnabled(False)
+        self.download_btn.setEnabled(False)
+        self._on_busy(True)
+        self.apply_btn.setEnabled(False)
+        if busy_bar:
+            self.progress.setRange(0, 0)  # pip gives no fraction: a busy bar
+        job.start()
+
+    def _setup_end(self) -> None:
+        self._setup_job = None
+        self.install_btn.setEnabled(True)
+        self.download_btn.setEnabled(True)
+        self.progress.setRange(0, 100)
+        self._on_busy(False)
+
+    def _setup_failed(self, message: str) -> None:
+        self._setup_end()
+        self.show_message(message)
+
+    def _installed(self, still_missing: List[str]) -> None:
+        self._setup_end()
+        self.ctl.reset_engine()
+        if still_missing:
+            self.show_message("Dependencies installed, but Krita's Python still cannot import "
+                              f"{', '.join(still_missing)}: restart Krita.")
+            return
+        try:
+            self.ctl.engine()
+        except ctl.EngineSetupError as e:
+            ctl.log.warning("engine import after install failed: %s", e)
+            self.show_message("Dependencies installed: restart Krita to use them.")
+            return
+        self._check_setup()
+        done = "Dependencies installed; no restart needed."
+        # models may still be missing: then say both, the download button is shown
+        self.show_message(f"{done} {self.message.text()}" if self.download_btn.isVisible()
+                          else done)
+
+    def _downloaded(self, count: int) -> None:
+        self._setup_end()
+        self._check_setup()
+        if not self.download_btn.isVisible():
+            self.show_message(f"Downloaded {count} model file{'s' if count != 1 else ''}.")
+            self.schedule_preview()
 
     def canvasChanged(self, canvas: Any) -> None:  # Krita API; canvas may be None
         self.schedule_preview()
+
+
+def _rgba(image: np.ndarray) -> np.ndarray:
+    """A preview image (float, RGB or RGBA) as RGBA for QImage."""
+    if image.ndim == 3 and image.shape[2] == 3:
+        alpha = np.ones((*image.shape[:2], 1), image.dtype)
+        if image.dtype.kind != "f":
+            alpha = alpha * np.iinfo(image.dtype).max
+        image = np.concatenate([image, alpha], axis=2)
+    return image

@@ -6,7 +6,6 @@ plugin from loading: the docker then explains which command installs it.
 
 from __future__ import annotations
 
-import traceback
 from typing import Any, Callable, Optional
 
 from krita import DockWidgetFactory, DockWidgetFactoryBase, Extension, Krita
@@ -46,15 +45,11 @@ class StyleTransferExtension(Extension):
         again.triggered.connect(lambda: _guarded(self.apply_again))
 
     def show_docker(self) -> None:
-        """Raise the docker; if it is already visible, apply with its current settings."""
+        """Filter › Style Transfer…: show and focus the docker; never applies by itself (a
+        painter who wants the one-key repeat has Apply Style Transfer Again)."""
         docker = find_docker(current_window())
-        if docker is None:
-            return
-        if docker.isVisible() and not docker.visibleRegion().isEmpty():
-            docker.apply()
-            return
-        docker.show()
-        docker.raise_()
+        if docker is not None:
+            docker.focus()
 
     def apply_again(self) -> None:
         """Repeat the last applied settings on the current layer (or the docker's settings if
@@ -89,8 +84,8 @@ def _guarded(fn: Callable[[], None]) -> None:
     try:
         fn()
     except Exception as e:
-        traceback.print_exc()
-        notify(f"Style transfer failed: {e}")
+        ctl.log.exception("action failed")
+        notify(f"Style transfer failed: {e} (details in {ctl.log_file()})")
 
 
 def register() -> None:

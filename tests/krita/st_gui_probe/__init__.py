@@ -17,7 +17,6 @@ Only tests/krita/test_krita_gui.py installs it, into a temporary folder."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import traceback
@@ -135,8 +134,7 @@ def _setup_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
     from style_transfer.krita.qt import QTimer
 
     STATE["dialogs_at_start"] = dialogs()
-    dock.settings.styles = [ctlmod.StyleEntry("file", STYLE, "udnie")]
-    dock._refresh_list()
+    _use_style(dock, ctlmod)
     dock.apply_btn.click()  # the user tries anyway
     STATE["message_after_apply"] = dock.message.text() if dock.message.isVisible() else ""
     STATE["busy_after_apply"] = ctlmod.controller().busy
@@ -175,7 +173,7 @@ def _close_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
     def start() -> None:
         doc.setActiveNode(src)
         ctl.finished.connect(finished)
-        STATE["start_error"] = ctl.apply(dataclasses.replace(dock.settings, scale=1.0), doc, src)
+        STATE["start_error"] = ctl.apply(dock.settings.replace(scale=1.0), doc, src)
         QTimer.singleShot(800, guarded(close))
 
     def close() -> None:
@@ -204,8 +202,9 @@ def _close_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
 
 def _use_style(dock: Any, ctlmod: Any) -> None:
     """The style the tests use, set as a user's list would hold it."""
-    dock.settings.styles = [ctlmod.StyleEntry("file", STYLE, "udnie")]
-    dock._refresh_list()
+    from style_transfer.common.settings import StyleRef
+
+    dock.set_settings(dock.settings.replace(styles=[StyleRef("file", STYLE, "udnie")]))
 
 
 SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="240" height="160">
@@ -236,8 +235,10 @@ def _vector_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
     STATE["shapes_added"] = len(shapes)
     dump()
     ctl = ctlmod.controller()
-    settings = ctlmod.Settings(styles=[ctlmod.StyleEntry("file", STYLE, "udnie")], strength=0.8,
-                               scale=1.0, model="int8")
+    from style_transfer.common.settings import JobSettings, StyleRef
+
+    settings = JobSettings(styles=(StyleRef("file", STYLE, "udnie"),), strength=0.8,
+                           scale=1.0, model="int8")
     wait = {"ms": 0, "last": None}
 
     def proj(node: Any) -> Any:
@@ -327,8 +328,7 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
     src.setPixelData(bytes(px), 0, 0, 400, 300)
     doc.refreshProjection()
     doc.setActiveNode(src)
-    dock.settings.styles = [ctlmod.StyleEntry("file", STYLE, "udnie")]
-    dock._refresh_list()
+    _use_style(dock, ctlmod)
     dock.strength.setValue(80)  # through the widget, as a user would (also starts the preview)
     STATE["layers_before"] = [n.name() for n in doc.rootNode().childNodes()]
     ctl = ctlmod.controller()

@@ -1,0 +1,177 @@
+"""The Krita controller's logic off Krita, in a second: the fake `krita` module
+(tests/krita/fake_krita, like krita-ai-diffusion's mock) with PyQt6 and the REAL engine and
+models on small pictures. What needs Krita's own pixels, colours or GUI runs in real Krita
+(test_krita_in_krita.py, test_krita_gui.py); the settings race slipped through there because a
+real-host test could not time a slider move inside a render."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Dict, List
+
+import numpy as np
+import pytest
+from kritatest import HERE, pyqt6_path
+
+
+@pytest.fixture(scope="module")
+def fk(images_dir: Path) -> Any:
+    """The fake krita module, PyQt6 and the controller module, in this process."""
+    path = pyqt6_path()
+    for p in (str(HERE / "fake_krita"), path):
+        if p and p not in sys.path:
+            sys.path.insert(0, p)
+    os.environ["STYLE_TRANSFER_QT"] = "6"
+    from PyQt6.QtCore import QCoreApplication
+
+    app = QCoreApplication.instance() or QCoreApplication([])
+    import krita
+    from style_transfer.krita import controller
+
+    krita.app = app
+    krita.ctl = controller
+    krita.udnie = str(images_dir / "udnie.jpg")
+    return krita
+
+
+def photo(w: int = 96, h: int = 64) -> np.ndarray:
+    y, x = np.mgrid[0:h, 0:w]
+    rgba = np.stack([x * 255 // w, y * 255 // h, (x + y) % 256, np.full_like(x, 255)], -1)
+    return rgba.astype(np.uint8)
+
+
+def new_doc(fk: Any, name: str = "picture", hidden: bool = False) -> tuple:
+    doc = fk.Krita.instance().createDocument(96, 64, name, "RGBA", "U8", "", 72.0)
+    src = doc.createNode("photo", "paintlayer")
+    doc.rootNode().addChildNode(src, None)
+    src.setPixelData(photo()[..., [2, 1, 0, 3]].tobytes(), 0, 0, 96, 64)
+    src.setVisible(not hidden)
+    doc.setActiveNode(src)
+    fk.Krita.instance().setActiveDocument(doc)
+    return doc, src
+
+
+def settings(fk: Any, **kw: Any) -> Any:
+    from style_transfer.common.settings import JobSettings, StyleRef
+
+    base = dict(styles=(StyleRef("file", fk.udnie, "udnie"),), strength=0.8, scale=1.0)
+    base.update(kw)
+    return JobSettings(**base)
+
+
+def run(fk: Any, start: Any, meanwhile: Any = None) -> Dict[str, Any]:
+    """Start a render, do `meanwhile()` while it runs, spin Qt until the controller reports."""
+    from PyQt6.QtCore import QEventLoop, QTimer
+
+    ctl = fk.ctl.controller()
+    got: Dict[str, Any] = {"stages": []}
+    loop = QEventLoop()
+
+    def done(layer: Any, message: str) -> None:
+        got["layer"], got["message"] = layer, message
+        loop.quit()
+
+    ctl.finished.connect(done)
+    ctl.progressed.connect(lambda f, s: got["stages"].append(s))
+    got["start_error"] = start()
+    if got["start_error"] is None:
+        if meanwhile is not None:
+            got["busy_meanwhile"] = ctl.busy
+            meanwhile()
+        QTimer.singleShot(60_000, loop.quit)
+        loop.exec()
+    ctl.finished.disconnect(done)
+    ctl.progressed.disconnect()
+    return got
+
+
+def names(node: Any) -> List[str]:
+    return [n.name() for n in node.childNodes()]
+
+
+def test_apply_runs_on_a_frozen_copy_of_the_settings(fk):
+    """The docker replaces its settings while a render runs; the job keeps its own copy, and
+    that copy is what 'Apply again' repeats."""
+    doc, src = new_doc(fk)
+    styles = list(settings(fk).styles)
+    job_settings = settings(fk).replace(styles=styles)
+    object.__setattr__(job_settings, "styles", styles)  # a caller's mutable list, on purpose
+    ctl = fk.ctl
+
+    def meanwhile() -> None:  # the user edits while the render runs
+        styles.clear()
+        ctl.save_settings(settings(fk, strength=0.1, whole_image=True))
+
+    got = run(fk, lambda: ctl.controller().apply(job_settings, doc, src), meanwhile)
+    assert got["start_error"] is None and got["busy_meanwhile"]
+    assert got["message"] == "Added layer 'Stylized · udnie 80% · scale 1×'."
+    assert names(doc.rootNode()) == ["photo", "Stylized · udnie 80% · scale 1×"]
+    last = ctl.load_settings("last_applied")
+    assert (last.strength, last.whole_image, [s.name for s in last.styles]) == (0.8, False,
+                                                                                 ["udnie"])
+    assert got["stages"][0].startswith("picture: ")  # the progress line names the document
+
+
+def test_closed_document_gets_nothing_and_is_never_touched(fk):
+    doc, src = new_doc(fk, "closing")
+    other, _ = new_doc(fk, "other")
+    got = run(fk, lambda: fk.ctl.controller().apply(settings(fk), doc, src), doc.close)
+    assert got["message"] == "The document was closed; nothing was added."
+    assert got["layer"] is None and doc.calls_after_close == []
+    assert names(other.rootNode()) == ["photo"]
+    assert not fk.ctl.controller().busy
+
+
+def test_deleted_layer_gets_nothing(fk):
+    doc, src = new_doc(fk)
+    got = run(fk, lambda: fk.ctl.controller().apply(settings(fk), doc, src), src.remove)
+    assert got["message"] == "The layer 'photo' was deleted meanwhile; nothing was added."
+    assert names(doc.rootNode()) == []
+
+
+def test_repeat_apply_goes_on_top_of_earlier_results_and_keeps_the_source_active(fk):
+    doc, src = new_doc(fk)
+    ctl = fk.ctl.controller()
+    first = run(fk, lambda: ctl.apply(settings(fk), doc, None))
+    assert doc.activeNode() is src  # the next Apply stylizes the photo, not the result
+    second = run(fk, lambda: ctl.apply(settings(fk, strength=0.5), doc, None))
+    third = run(fk, lambda: ctl.apply(settings(fk, strength=0.5), doc, None))
+    assert names(doc.rootNode()) == [
+        "photo", "Stylized · udnie 80% · scale 1×", "Stylized · udnie 50% · scale 1×",
+        "Stylized · udnie 50% · scale 1× (2)"]  # the newest on top (visible), never the same name
+    assert first["layer"] is not None and second["layer"] is not None
+    assert third["layer"].name().endswith("(2)") and doc.activeNode() is src
+
+
+def test_hidden_source_gives_a_hidden_result_and_says_so(fk):
+    doc, src = new_doc(fk, hidden=True)
+    got = run(fk, lambda: fk.ctl.controller().apply(settings(fk), doc, src))
+    assert got["layer"] is not None and not got["layer"].visible()
+    assert "hidden like its source layer 'photo'" in got["message"]
+
+
+def test_busy_and_bad_settings_are_refused_with_one_line(fk):
+    from style_transfer.common.settings import JobSettings
+
+    doc, src = new_doc(fk)
+    ctl = fk.ctl.controller()
+    assert "Add at least one style" in ctl.apply(JobSettings(), doc, src)
+    got = run(fk, lambda: ctl.apply(settings(fk), doc, src),
+              lambda: got_busy.append(ctl.apply(settings(fk), doc, src)))
+    assert got_busy == ["A style transfer is already running."]
+    assert got["message"].startswith("Added layer")
+
+
+got_busy: List[Any] = []
+
+
+def test_old_stored_settings_load(fk):
+    fk.SETTINGS[("style_transfer", "old")] = (
+        '{"styles": [{"kind": "layer", "path": "/s.png", "name": "s", "weight": 2.0}], '
+        '"strength": 0.3, "scale": 0.5, "preserve_colors": false, "model": "int8-fixed", '
+        '"whole_image": true}')
+    s = fk.ctl.load_settings("old")
+    assert (s.styles[0].kind, s.styles[0].weight, s.strength, s.scale, s.model, s.whole_image,
+            s.runtime) == ("layer", 2.0, 0.3, 0.5, "int8-fixed", True, "auto")
