@@ -2,11 +2,19 @@
 
 Resolution order for a model file (first hit whose sha256 matches wins):
 1. explicit sources: folders or base URLs given by the caller, else $STYLE_TRANSFER_MODELS
-   (several separated by os.pathsep; "http(s)://" entries are base URLs);
+   (several separated by os.pathsep, i.e. ':' on Linux/macOS and ';' on Windows; an entry
+   starting with http://, https:// or file:// is a base URL and keeps its ':' and port, see
+   split_sources);
 2. the user's cache folder ($STYLE_TRANSFER_CACHE, else a per-OS data folder);
-3. download from the manifest's upstream URLs into the cache: `<file>.part`, resumed with an HTTP
-   Range request after an interruption, sha256 checked, then renamed atomically.
+3. download from the manifest's upstream URLs into the cache, the way pooch does it: each
+   attempt from each source writes a fresh temporary file in the cache folder, which is hashed
+   and then renamed atomically; it is removed on any failure (HTTP error, hash mismatch, cut
+   connection, Ctrl+C). No resume: at 0.2-2.8 MB a retry costs less than a splice of two
+   sources would.
 A file whose hash does not match is never used.
+
+Standard library only, so installer.py (on a bare Python) loads this file by path and uses the
+same store and the same model list as the engine and the hosts.
 """
 
 from __future__ import annotations
@@ -15,13 +23,16 @@ import hashlib
 import http.client
 import json
 import os
+import re
+import shutil
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import BinaryIO, Callable, Dict, List, Optional, Sequence, Tuple
 
 try:
     from .errors import ModelError
@@ -40,21 +51,72 @@ ENV_CACHE = "STYLE_TRANSFER_CACHE"
 ENV_OFFLINE = "STYLE_TRANSFER_OFFLINE"
 ENV_MANIFEST = "STYLE_TRANSFER_MANIFEST"
 
-#: Names users type (CLI --model, host UIs) -> transformer model id.
+@dataclass(frozen=True)
+class ModelChoice:
+    """One entry of the Model choice every front end shows (CLI --model, Krita, GIMP)."""
+
+    name: str  # what users type and settings store, e.g. "int8"
+    model_id: str  # the transformer's id in manifest.json
+    label: str  # for a combo box, e.g. "Fast (int8)"
+    help: str  # one line for a tooltip / --help
+
+
 # "int8" is the dynamic-range file run in 384 px tiles: as fast as f16 is slow it is not
 # (~20 % slower than full int8, ~18 % faster than f16) and 35-38 dB from the f16 render, where
 # the full-integer file is 28-31 dB away (bench/). "int8-fixed" keeps that fastest option.
-MODEL_CHOICES: Dict[str, str] = {
-    "int8": "transformer-int8-dynamic",
-    "f16": "transformer-f16",
-    "int8-fixed": "transformer-int8",
-}
+_CHOICES: Tuple[ModelChoice, ...] = (
+    ModelChoice("int8", "transformer-int8-dynamic", "Fast (int8)",
+                "close to f16 (35-38 dB), any image size (the default)"),
+    ModelChoice("f16", "transformer-f16", "Quality (f16)",
+                "the original network's float16 weights, slower"),
+    ModelChoice("int8-fixed", "transformer-int8", "Fastest (full int8)",
+                "full-integer, ~20 % faster than int8; colours less exact"),
+)
+DEFAULT_MODEL = "int8"
+#: name -> transformer model id (what ModelStore.spec accepts besides the ids themselves)
+MODEL_CHOICES: Dict[str, str] = {c.name: c.model_id for c in _CHOICES}
 PREDICTOR_ID = "predictor-int8"
 
-FIX_HINT = (
-    "Fix: run `style-transfer models fetch` (or `python installer.py --models DIR`), "
-    f"or point {ENV_MODELS} at a folder that holds the .tflite files."
-)
+
+def model_choices() -> List[ModelChoice]:
+    """The Model choice in display order, the default first."""
+    return list(_CHOICES)
+
+
+def model_label(name: str) -> str:
+    """"Fast (int8)" for "int8"; an unknown name is shown as it is."""
+    return next((c.label for c in _CHOICES if c.name == name), name)
+
+
+#: who shows the missing-model message: each can offer only what works for its users
+ASKERS = ("cli", "krita", "gimp", "installer")
+
+
+def fix_hint(asker: str = "cli", allow_download: bool = True) -> str:
+    """The "Fix: ..." sentence of a missing-model message, for the program that shows it.
+
+    Downloads off (STYLE_TRANSFER_OFFLINE=1): only a folder can help, so offer that alone."""
+    folder = (f"point {ENV_MODELS} at a folder (or base URL) that holds the .tflite files")
+    if asker == "krita":
+        fetch = "press Download models in the Style Transfer docker"
+        rerun = "run `python3 installer.py --models DIR` again"
+    elif asker == "installer":
+        fetch = "run installer.py again when online"
+        rerun = "pass --models DIR (a folder holding the .tflite files) or a base URL"
+        folder = "check that folder"
+    elif asker == "gimp":
+        fetch = "run `python3 installer.py --gimp` again (it downloads the models)"
+        rerun = "run `python3 installer.py --gimp --models DIR` again"
+    else:
+        fetch = "run `style-transfer models fetch`"
+        rerun = "pass --models DIR"
+    if not allow_download:
+        return (f"Fix: {rerun}, or {folder} (downloads are off: {ENV_OFFLINE}=1).")
+    return f"Fix: {fetch}, or {rerun}, or {folder}."
+
+
+#: the CLI's hint with downloads allowed (kept for callers that print it as it is)
+FIX_HINT = fix_hint()
 
 DownloadProgress = Callable[[int, int], None]  # (bytes done, bytes total)
 
@@ -143,8 +205,40 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+_SCHEMES = ("http://", "https://", "file://")
+
+
 def _is_url(s: str) -> bool:
-    return s.startswith(("http://", "https://", "file://"))
+    return s.lower().startswith(_SCHEMES)
+
+
+def split_sources(value: str, sep: str = os.pathsep) -> List[str]:
+    """Split a $STYLE_TRANSFER_MODELS value into folders and base URLs.
+
+    Entries are separated by os.pathsep. On Linux/macOS that is ':', which URLs contain too, so
+    a scheme ("http") followed by a "//..." piece is joined back, and so is a port right after
+    the host ("http://host:8765/x" stays one entry)."""
+    if sep != ":":
+        return [p for p in value.split(sep) if p]
+    parts = value.split(":")
+    out: List[str] = []
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        if (part.lower() in ("http", "https", "file") and i + 1 < len(parts)
+                and parts[i + 1].startswith("//")):
+            url = f"{part}:{parts[i + 1]}"
+            i += 2
+            host_only = "/" not in parts[i - 1][2:]  # "//host" with no path yet
+            if host_only and i < len(parts) and re.match(r"\d+(/|$)", parts[i]):
+                url += f":{parts[i]}"
+                i += 1
+            out.append(url)
+        else:
+            if part:
+                out.append(part)
+            i += 1
+    return out
 
 
 class ModelStore:
@@ -157,10 +251,11 @@ class ModelStore:
         allow_download: Optional[bool] = None,
         manifest: Optional[Dict[str, ModelSpec]] = None,
         retries: int = 3,
+        asker: str = "cli",
     ) -> None:
+        """`asker`: "cli", "krita" or "gimp", who shows a missing-model message (fix_hint)."""
         if sources is None:
-            env = os.environ.get(ENV_MODELS, "")
-            sources = [s for s in env.split(os.pathsep) if s] if env else []
+            sources = split_sources(os.environ.get(ENV_MODELS, ""))
         self.sources: List[str] = [str(s) for s in sources]
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         if allow_download is None:
@@ -168,6 +263,7 @@ class ModelStore:
         self.allow_download = allow_download
         self.manifest = manifest if manifest is not None else load_manifest()
         self.retries = retries
+        self.asker = asker
         self._verified: Dict[Tuple[str, int, float], bool] = {}
 
     # -- lookup -------------------------------------------------------------------------------
@@ -224,70 +320,89 @@ class ModelStore:
             "downloads are disabled" if not self.allow_download else "no source"
         )
         raise ModelError(
-            f"Model file {spec.file} ({spec.id}) is not available. {FIX_HINT} "
+            f"Model file {spec.file} ({spec.id}) is not available. "
+            f"{fix_hint(self.asker, self.allow_download)} "
             f"(Searched: {where}, {self.cache_dir}; {details}.)"
         )
+
+    def fetch(self, model_id: str, progress: Optional[DownloadProgress] = None) -> Path:
+        """A verified copy in the cache folder (what `models fetch` and installer.py want): from
+        a source folder by copying, else as path() finds or downloads it."""
+        spec = self.spec(model_id)
+        final = self.cache_dir / spec.file
+        if self.verified(final, spec):
+            return final
+        local, _ = self.find_local(model_id)
+        if local is None:
+            return self.path(model_id, progress)
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{spec.file}.", suffix=".part", dir=self.cache_dir)
+        try:
+            with os.fdopen(fd, "wb") as out, open(local, "rb") as src:
+                shutil.copyfileobj(src, out)
+            if not self.verified(Path(name), spec):
+                raise ModelError(f"{local} changed while it was copied; try again.")
+            os.replace(name, final)
+        finally:
+            Path(name).unlink(missing_ok=True)
+        return final
 
     # -- download ------------------------------------------------------------------------------
     def download(
         self, spec: ModelSpec, url: str, progress: Optional[DownloadProgress] = None
     ) -> Path:
+        """Fetch `url` into the cache as spec.file, verified; retries transient failures. Each
+        attempt gets its own temporary file, so neither two sources nor two processes ever
+        write into the same one."""
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         final = self.cache_dir / spec.file
-        part = final.with_name(final.name + ".part")
-        total = max(s.bytes for s in spec.sources)
+        # earlier versions resumed into one shared `<file>.part`; never reuse (or keep) it
+        final.with_name(final.name + ".part").unlink(missing_ok=True)
+        sizes = {s.bytes for s in spec.sources}
+        total = max(sizes)
         last_error = "no attempt"
         for attempt in range(1, self.retries + 1):
+            fd, name = tempfile.mkstemp(prefix=f".{spec.file}.", suffix=".part",
+                                        dir=self.cache_dir)
+            tmp = Path(name)
             try:
-                self._fetch(url, part, total, progress)
+                with os.fdopen(fd, "wb") as out:
+                    self._fetch(url, out, total, progress)
+                if tmp.stat().st_size in sizes and sha256_of(tmp) in spec.hashes:
+                    os.replace(tmp, final)  # atomic: a reader never sees a half-written model
+                    return final
+                last_error = f"{url} gave a file whose sha256 does not match the manifest"
+                break  # the same URL will give the same wrong file
             except urllib.error.HTTPError as e:
                 last_error = f"download of {url} failed: HTTP {e.code} {e.reason}"
-                if 400 <= e.code < 500 and e.code not in (408, 416, 429):
+                if 400 <= e.code < 500 and e.code not in (408, 429):
                     break  # a missing file will not appear by retrying
-                time.sleep(min(0.2 * 2**attempt, 2.0))
-                continue
             except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as e:
                 reason = getattr(e, "reason", e)
                 last_error = f"download of {url} failed: {reason} (offline?)"
+            finally:
+                tmp.unlink(missing_ok=True)  # after a failure, a hash mismatch or Ctrl+C
+            if attempt < self.retries:
                 time.sleep(min(0.2 * 2**attempt, 2.0))
-                continue
-            if part.stat().st_size in {s.bytes for s in spec.sources} and (
-                sha256_of(part) in spec.hashes
-            ):
-                os.replace(part, final)  # atomic: a reader never sees a half-written model
-                return final
-            last_error = f"{url} gave a file whose sha256 does not match the manifest"
-            part.unlink(missing_ok=True)  # never resume onto bad bytes
-        part_size = part.stat().st_size if part.exists() else 0
-        if part_size == 0:
-            part.unlink(missing_ok=True)
         raise ModelError(last_error)
 
     @staticmethod
-    def _fetch(url: str, part: Path, total: int, progress: Optional[DownloadProgress]) -> None:
-        have = part.stat().st_size if part.exists() else 0
-        if have >= total:  # a full or oversize leftover cannot be resumed; start again
-            part.unlink()
-            have = 0
+    def _fetch(url: str, out: BinaryIO, total: int,
+               progress: Optional[DownloadProgress]) -> None:
         request = urllib.request.Request(url, headers={"User-Agent": "style-transfer"})
-        if have:
-            request.add_header("Range", f"bytes={have}-")
         with urllib.request.urlopen(request, timeout=30) as response:
-            if have and response.status != 206:  # server ignored Range: take the whole body
-                have = 0
-            with open(part, "ab" if have else "wb") as out:
-                done = have
-                while True:
-                    chunk = response.read(1 << 16)
-                    if not chunk:
-                        break
-                    out.write(chunk)
-                    done += len(chunk)
-                    if progress:
-                        progress(done, total)
+            done = 0
+            while True:
+                chunk = response.read(1 << 16)
+                if not chunk:
+                    break
+                out.write(chunk)
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
             expected = response.headers.get("Content-Length")
-            if expected is not None and done - have < int(expected):
-                raise OSError(f"connection closed after {done} of {total} bytes")
+            if expected is not None and done < int(expected):
+                raise OSError(f"connection closed after {done} of {expected} bytes")
 
     # -- bulk ----------------------------------------------------------------------------------
     def status(self) -> List[Tuple[ModelSpec, Optional[Path], List[str]]]:
