@@ -20,7 +20,6 @@ plug-in folders and Python detection) is added by the GIMP work.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib.util
 import json
 import os
@@ -29,7 +28,6 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
 from types import ModuleType
@@ -59,6 +57,8 @@ models = _load("_style_transfer_models", PACKAGE_SRC / "engine" / "models.py")
 REQUIREMENTS = deps.REQUIREMENTS
 DEPS_DIRNAME = deps.DEPS_DIRNAME
 RECORD_NAME = "install-record.json"
+#: the shared model cache's own record (which hosts use it, which files installs put there)
+CACHE_RECORD = ".install-record.json"
 COPY_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", DEPS_DIRNAME, RECORD_NAME)
 
 
@@ -81,18 +81,30 @@ class Record:
     ~/.config/GIMP/3.0/plug-ins on a fresh account); the host or the user may have put their
     own files there since, so they are removed only if empty. `ini_edits`: keys set in a config
     file, with the previous value and whether the file / section were created, so the file is
-    restored as it was."""
+    restored as it was.
+
+    The record is saved after every step (not only at the end), so an install that stops
+    half-way (a bad --models, no network, Ctrl+C) can still be removed by --uninstall.
+
+    The model cache is shared by every host (and the CLI), so it has a record of its own in
+    the cache folder: `hosts` names the hosts installed with it, and only the last host's
+    uninstall removes the model files an install put there (`cache` links a host's record to
+    it)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.paths: List[str] = []
         self.dirs: List[str] = []
         self.ini_edits: List[Dict[str, object]] = []
+        self.hosts: List[str] = []
+        self.cache: Optional[str] = None
         if path.is_file():
             data = json.loads(path.read_text(encoding="utf-8"))
             self.paths = data.get("paths", [])
             self.dirs = data.get("dirs", [])
             self.ini_edits = data.get("ini_edits", [])
+            self.hosts = data.get("hosts", [])
+            self.cache = data.get("cache")
 
     def created(self, p: Path) -> None:
         if str(p) not in self.paths:
@@ -104,8 +116,11 @@ class Record:
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"paths": self.paths, "dirs": self.dirs, "ini_edits": self.ini_edits}
-        self.path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        data = {"paths": self.paths, "dirs": self.dirs, "ini_edits": self.ini_edits,
+                "hosts": self.hosts, "cache": self.cache}
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        os.replace(tmp, self.path)  # a Ctrl+C never leaves half a record
 
 
 def mkdirs_recorded(folder: Path, record: Record, own_leaf: bool = False) -> None:
@@ -161,6 +176,7 @@ def ini_set(path: Path, section: str, key: str, value: str, record: Record) -> N
                 and e["section"] == section), None)
     if old is None:  # a re-install keeps the state from before the FIRST install
         record.ini_edits.append(edit)
+        record.save()  # recorded before the file changes
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(lines), encoding="utf-8")
 
@@ -197,7 +213,9 @@ def ini_restore(edit: Dict[str, object]) -> None:
     path.write_text("".join(lines), encoding="utf-8")
 
 
-def uninstall(record: Record, dry_run: bool) -> None:
+def uninstall(record: Record, dry_run: bool, host: str = "") -> None:
+    if record.cache:
+        release_cache(Path(record.cache), host, dry_run)
     for edit in reversed(record.ini_edits):
         log(f"  restore {edit['section']}/{edit['key']} in {edit['file']}")
         if not dry_run:
@@ -246,77 +264,76 @@ def copy_package(dest: Path, dry_run: bool) -> None:
     shutil.copy2(MANIFEST, dest / "manifest.json")
 
 
-def model_cache_dir() -> Path:
-    """The engine's default model folder. A copy of style_transfer.engine.models.
-    default_cache_dir, because importing the engine needs numpy and this script must run on a
-    bare Python; tests/engine/test_models.py keeps the two in step."""
-    if os.environ.get("STYLE_TRANSFER_CACHE"):
-        return Path(os.environ["STYLE_TRANSFER_CACHE"])
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
+def check_models_source(source: Optional[str], dry_run: bool) -> None:
+    """Before anything changes: does --models hold every model (or does the cache)? A dry run
+    warns; an install stops here, so a typo leaves nothing behind."""
+    if not source:
+        return
+    if models._is_url(source):
+        return  # checked by the download itself (a mirror may need the network)
+    store = models.ModelStore(sources=[source], allow_download=False)
+    if not Path(source).is_dir():
+        problem = f"--models {source}: no such folder"
     else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "style-transfer" / "models"
+        lacking = [spec.file for spec in store.manifest.values()
+                   if store.find_local(spec.id)[0] is None]
+        problem = (f"--models {source} lacks {', '.join(lacking)} (or a copy fails its sha256)"
+                   if lacking else "")
+    if not problem:
+        return
+    if dry_run:
+        log(f"  warning: {problem}; the install would stop here")
+        return
+    raise InstallError(f"{problem}. Pass a folder holding the .tflite files (or a base URL), "
+                       "or --no-models.")
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def fetch_models(dest: Path, source: Optional[str], record: Record, dry_run: bool) -> None:
-    """Put a verified copy of every model in the manifest into `dest` (the engine's cache).
-
-    `source`: a folder or a base URL (offline mirror); None = the manifest's own URLs. A file is
-    only kept if its sha256 is one of the manifest's; files already there and valid are left."""
-    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
-    for model in manifest["models"]:
-        hashes = {s["sha256"].lower() for s in model["sources"]}
-        final = dest / model["file"]
-        if final.is_file() and _sha256(final) in hashes:
-            log(f"  model {model['file']}: already there")
+def fetch_models(source: Optional[str], host: str, record: Record, dry_run: bool) -> None:
+    """Put a verified copy of every model in the manifest into the engine's cache, through the
+    engine's own store (engine/models.py, loaded by path). `source`: a folder or a base URL
+    (offline mirror); None = the manifest's own URLs. Valid files already there are kept."""
+    store = models.ModelStore(sources=[source] if source else [], allow_download=not source,
+                              asker="installer")
+    dest = store.cache_dir
+    shared = Record(dest / CACHE_RECORD)
+    if not dry_run:
+        mkdirs_recorded(dest, shared)
+        if host not in shared.hosts:
+            shared.hosts.append(host)
+        shared.save()
+        record.cache = str(dest)
+        record.save()
+    for spec in store.manifest.values():
+        final = dest / spec.file
+        if store.verified(final, spec):
+            log(f"  model {spec.file}: already there")
             continue
-        if source and not re.match(r"^(https?|file)://", source):
-            candidates = [Path(source) / model["file"]]
-        elif source:
-            candidates = [source.rstrip("/") + "/" + model["file"]]
-        else:
-            candidates = [s["url"] for s in model["sources"]]
-        log(f"  model {model['file']} <- {candidates[0]}")
+        log(f"  model {spec.file} <- {source or spec.sources[0].url}")
         if dry_run:
             continue
-        mkdirs_recorded(dest, record)
-        part = final.with_name(final.name + ".part")
-        errors = []
-        for cand in candidates:
-            try:
-                if isinstance(cand, Path):
-                    shutil.copyfile(cand, part)
-                else:
-                    req = urllib.request.Request(cand, headers={"User-Agent": "style-transfer"})
-                    with urllib.request.urlopen(req, timeout=60) as r, open(part, "wb") as out:
-                        shutil.copyfileobj(r, out)
-            except OSError as e:
-                errors.append(f"{cand}: {e}")
-                continue
-            if _sha256(part) in hashes:
-                existed = final.exists()
-                os.replace(part, final)
-                if not existed:
-                    record.created(final)
-                break
-            errors.append(f"{cand}: sha256 does not match the manifest")
-            part.unlink()
-        else:
-            if part.exists():
-                part.unlink()
-            raise InstallError(f"Could not get model {model['file']}: {'; '.join(errors)}. "
-                               "Use --models DIR (a folder holding the .tflite files) or URL.")
+        existed = final.exists()
+        try:
+            store.fetch(spec.id)
+        except models.ModelError as e:
+            raise InstallError(f"Could not get model {spec.file}: {e}") from e
+        if not existed:
+            shared.created(final)
+            shared.save()
+
+
+def release_cache(dest: Path, host: str, dry_run: bool) -> None:
+    """Uninstall of one host: the model files go only when no other host uses them."""
+    shared = Record(dest / CACHE_RECORD)
+    if not shared.path.is_file():
+        return
+    others = [h for h in shared.hosts if h != host]
+    if others:
+        log(f"  keep the models in {dest}: {', '.join(others)} still uses them")
+        if not dry_run:
+            shared.hosts = others
+            shared.save()
+        return
+    uninstall(shared, dry_run)
 
 
 # == hosts =====================================================================================
@@ -636,6 +653,18 @@ class GimpHost(Host):
                 files = root / "runtime" / runtime / "active" / "files"
                 yield from sorted(files.glob("lib/**/libpython3.*.so*"))
 
+    def found(self) -> bool:
+        """Is a GIMP installed here at all? Without one, no Python version may be planned (a
+        python3 on PATH is not GIMP's)."""
+        if any(shutil.which(n) for n in ("gimp-3.0", "gimp-3", "gimp")):
+            return True
+        if any(Path("/usr").glob("lib*/**/gimp/3.0/interpreters/pygimp.interp")):
+            return True
+        for root in (Path("/var/lib/flatpak"), Path.home() / ".local/share/flatpak"):
+            if (root / "app" / self.FLATPAK_ID).is_dir():
+                return True
+        return any(True for _ in self._bundled_libraries())
+
     def python_version(self) -> str:
         if hasattr(self, "_python_version"):
             return self._python_version
@@ -644,6 +673,11 @@ class GimpHost(Host):
             if not re.fullmatch(r"3\.\d+", self.args.gimp_python):
                 raise InstallError("--gimp-python takes a version like 3.13")
             version = str(self.args.gimp_python)
+        elif not self.found():
+            raise InstallError(
+                "GIMP 3 was not found (no gimp on PATH, no GIMP Flatpak, no GIMP 3 in the usual "
+                "folders). Install GIMP 3 first, or pass --gimp-python X.Y (and --gimp-dir) to "
+                "install for a GIMP this script cannot see.")
         exe = self._interpreter()
         if version is None and exe:
             code = "import sys; print('%d.%d' % sys.version_info[:2])"
@@ -692,18 +726,21 @@ DEFAULT_HOSTS: List[type] = [KritaHost]
 def install(host: Host, args: argparse.Namespace) -> None:
     dry = args.dry_run
     log(("Plan for " if dry else "Installing into ") + host.describe())
+    if not args.no_models:
+        check_models_source(args.models, dry)
     pkg = host.package_dir()
     record = Record(host.record_path())
     if not dry:
         mkdirs_recorded(pkg, record, own_leaf=True)
+        record.save()  # first, so --uninstall can undo whatever follows if it fails
     deps.install_wheels(host.deps_dir(), REQUIREMENTS, host.python_version(),
                         host.python_platforms(), host.host_has, dry, log)
     copy_package(pkg, dry)
     host.install_extra(record, dry)
-    if not args.no_models:
-        fetch_models(model_cache_dir(), args.models, record, dry)
     if not dry:
         record.save()
+    if not args.no_models:
+        fetch_models(args.models, host.name, record, dry)
     log("Done." if not dry else "(dry run: nothing was changed)")
 
 
@@ -771,11 +808,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     log(f"{host.name}: nothing to uninstall (no {record.path})")
                     continue
                 log(f"Uninstalling from {host.name}")
-                uninstall(record, args.dry_run)
+                uninstall(record, args.dry_run, host.name)
             else:
                 install(host, args)
     except (InstallError, deps.DependencyInstallError, models.ModelError) as e:
         print(f"error: {e}", file=sys.stderr)
+        if not args.uninstall and not args.dry_run and any(
+                h.record_path().is_file() for h in hosts):
+            print("The install stopped half-way: fix the above and run it again, or remove "
+                  "what it added with `installer.py --uninstall`.", file=sys.stderr)
         return 1
     return 0
 
