@@ -95,9 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preserve-colors", action="store_true",
                    help="keep the content's colours, take only lightness from the style")
     p.add_argument("--mask", metavar="M", help="grayscale image, same size: white = stylize")
-    p.add_argument("--model", default="int8", choices=["int8", "f16", "int8-fixed"],
-                   help="int8 (default), f16 (closest to the original network, slower) or "
-                   "int8-fixed (fastest, colours less exact)")
+    from .engine.models import DEFAULT_MODEL, model_choices  # the one model list
+
+    p.add_argument("--model", default=DEFAULT_MODEL, choices=[c.name for c in model_choices()],
+                   help="; ".join(f"{c.name}: {c.help}" for c in model_choices()).replace(
+                       "%", "%%"))  # argparse formats help with %
     p.add_argument("--style-mode", default="crop", choices=["crop", "whole", "multi"],
                    help="how a style image is read: centre crop (default), whole, or several crops")
     p.add_argument("-o", "--output", metavar="OUT",
