@@ -8,8 +8,10 @@ import http.server
 import json
 import os
 import shutil
+import sys
 import threading
 import time
+import types
 from pathlib import Path
 from typing import Dict, Iterator, List
 
@@ -93,6 +95,13 @@ def test_missing_model_message_offers_what_works_for_who_asks(tmp_path: Path) ->
     assert "installer.py --gimp" in message("gimp", True)
     assert "installer.py --gimp --models DIR" in message("gimp", False)
     assert "models fetch" not in message("gimp", True) + message("krita", True)
+    # a host that forgets to say who it is still gets its own hint (the module Krita provides)
+    with pytest.MonkeyPatch.context() as mp:
+        fake = types.ModuleType("krita")
+        fake.Krita = type("Krita", (), {"instance": staticmethod(lambda: None)})
+        mp.setitem(sys.modules, "krita", fake)
+        assert ModelStore(cache_dir=tmp_path, allow_download=False).asker == "krita"
+    assert ModelStore(cache_dir=tmp_path, allow_download=False).asker == "cli"
 
 
 def test_one_model_list_with_labels() -> None:

@@ -92,6 +92,16 @@ def model_label(name: str) -> str:
 ASKERS = ("cli", "krita", "gimp", "installer")
 
 
+def running_host() -> str:
+    """"krita" inside Krita, "gimp" inside a GIMP plug-in, else "cli"."""
+    # Krita's own module has Krita.instance (a folder named krita on sys.path would not)
+    if hasattr(getattr(sys.modules.get("krita"), "Krita", None), "instance"):
+        return "krita"
+    if "gi.repository.Gimp" in sys.modules:
+        return "gimp"
+    return "cli"
+
+
 def fix_hint(asker: str = "cli", allow_download: bool = True) -> str:
     """The "Fix: ..." sentence of a missing-model message, for the program that shows it.
 
@@ -251,9 +261,10 @@ class ModelStore:
         allow_download: Optional[bool] = None,
         manifest: Optional[Dict[str, ModelSpec]] = None,
         retries: int = 3,
-        asker: str = "cli",
+        asker: Optional[str] = None,
     ) -> None:
-        """`asker`: "cli", "krita" or "gimp", who shows a missing-model message (fix_hint)."""
+        """`asker`: "cli", "krita", "gimp" or "installer", who shows a missing-model message
+        (fix_hint); None = the host this runs in (so Krita never offers a shell command)."""
         if sources is None:
             sources = split_sources(os.environ.get(ENV_MODELS, ""))
         self.sources: List[str] = [str(s) for s in sources]
@@ -263,7 +274,7 @@ class ModelStore:
         self.allow_download = allow_download
         self.manifest = manifest if manifest is not None else load_manifest()
         self.retries = retries
-        self.asker = asker
+        self.asker = asker or running_host()
         self._verified: Dict[Tuple[str, int, float], bool] = {}
 
     # -- lookup -------------------------------------------------------------------------------
