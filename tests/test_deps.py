@@ -113,11 +113,16 @@ import importlib.util as u, sys
 sys.executable = sys._base_executable = "/usr/bin/krita"
 s = u.spec_from_file_location("d", {str(DEPS)!r}); d = u.module_from_spec(s)
 s.loader.exec_module(d)
-d.install(d.deps_dir(__import__("pathlib").Path({str(target.parent)!r})), progress=print)
+target = d.deps_dir(__import__("pathlib").Path({str(target.parent)!r}))
+print("missing before:", d.missing())
+d.install(target, progress=print)
+print("usable now:", d.activate(target), d.missing())
 """
     r = run_in(bare_python, code, env)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "Downloading pip from PyPI" in r.stdout
+    assert "missing before: ['ai-edge-litert', 'numpy', 'pillow']" in r.stdout
+    assert "usable now: True []" in r.stdout  # no restart needed: nothing was loaded before
     wheel = list((tmp_path / "cache" / "style-transfer" / "pip").glob("pip-*-py3-none-any.whl"))
     assert len(wheel) == 1 and not list(wheel[0].parent.glob("*.part"))
     assert {"ai_edge_litert", "PIL", "numpy"} <= {p.name for p in target.iterdir()}
@@ -138,3 +143,4 @@ print(it.get_tensor(it.get_output_details()[0]["index"]).shape)
     # a second call finds the stamp: nothing is fetched again
     again = run_in(bare_python, code, env)
     assert again.returncode == 0 and "already in" in again.stdout, again.stderr[-2000:]
+    assert "Downloading pip" not in again.stdout  # the verified pip wheel is reused

@@ -328,6 +328,20 @@ def running_python_has(exclude: Path) -> HostHas:
     return has
 
 
+def activate(target: Path) -> bool:
+    """After install(): make the wheels in `target` importable in the running Python (appended
+    to sys.path, after the host's own folders, as style_transfer/__init__.py does at start-up).
+    True = usable now; False = the program must be restarted (something is still missing, or a
+    module was already loaded from the files the install replaced)."""
+    folder = str(target)
+    if folder not in sys.path:
+        sys.path.append(folder)
+    importlib.invalidate_caches()
+    stale = [name for name in MODULES.values() if name in sys.modules
+             and _inside(Path(getattr(sys.modules[name], "__file__", None) or "/"), target)]
+    return not missing() and not stale
+
+
 def install(target: Path, python_version: Optional[str] = None,
             progress: Optional[Progress] = None) -> None:
     """Install the wheels the running Python lacks for `python_version` (default: the running
