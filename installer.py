@@ -11,10 +11,15 @@ Stdlib only, runs with any Python >= 3.9 (it need not be the host's Python: whee
 for the host's Python version and platform with `pip install --target --python-version
 --platform --only-binary :all:`).
 
-Layout: the host-neutral parts come first (wheel install, package copy, model fetch + verify,
-install record for an exact --uninstall, the plan / --dry-run). Each program is a `Host`
-subclass listed in HOSTS. The Krita host is below; the GIMP host (--gimp, --gimp-dir, GIMP's
-plug-in folders and Python detection) is added by the GIMP work.
+Nothing is written twice: the wheel install is plugin/style_transfer/deps.py (the Krita docker's
+*Install dependencies* runs the same code) and the model list and store (cache folder, sha256,
+download) are plugin/style_transfer/engine/models.py; both are standard-library only and loaded
+here by path.
+
+Layout: the host-neutral parts come first (install record for an exact --uninstall, package
+copy, model fetch into the shared cache, the plan / --dry-run). Each program is a `Host`
+subclass listed in HOSTS: Krita, then GIMP 3 (--gimp, --gimp-dir, GIMP's plug-in folders and
+Python detection).
 """
 
 from __future__ import annotations
