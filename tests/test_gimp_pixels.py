@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from style_transfer.gimp import pixels
 
-PLUGIN_PY = Path(__file__).resolve().parents[1] / "plugin" / "style_transfer" / "gimp" / "plugin.py"
+ARGS_PY = Path(__file__).resolve().parents[1] / "plugin" / "style_transfer" / "gimp" / "args.py"
 
 
 @pytest.mark.parametrize(
@@ -95,20 +95,16 @@ def test_work_region() -> None:
     assert pixels.Region(1, 2, 3, 4).moved(10, 20) == pixels.Region(11, 22, 3, 4)
 
 
-def test_layer_name_mentions_styles() -> None:
-    assert pixels.result_layer_name("Background", ["udnie", "stripes"]) == (
-        "Background (stylized: udnie, stripes)")
-
-
-def _plugin_model_nicks() -> list[str]:
-    # plugin.py imports gi (absent here), so read its MODELS table from the source.
-    tree = ast.parse(PLUGIN_PY.read_text(encoding="utf-8"))
+def _fallback_model_nicks() -> list[str]:
+    # args.py imports gi (absent here), so read its fallback table from the source. GIMP uses it
+    # only when the engine cannot be imported at registration; it must still name real models.
+    tree = ast.parse(ARGS_PY.read_text(encoding="utf-8"))
     for node in tree.body:
-        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "MODELS":
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "_FALLBACK_MODELS":
             return [row.elts[0].value for row in node.value.elts]
-    raise AssertionError("MODELS not found in plugin.py")
+    raise AssertionError("_FALLBACK_MODELS not found in args.py")
 
 
-def test_model_choices_match_engine() -> None:
-    models = pytest.importorskip("style_transfer.engine.models")
-    assert _plugin_model_nicks() == list(models.MODEL_CHOICES)
+def test_fallback_model_choices_match_engine() -> None:
+    texts = pytest.importorskip("style_transfer.common.texts")
+    assert _fallback_model_nicks() == [name for name, _, _ in texts.model_choices()]

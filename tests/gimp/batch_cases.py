@@ -71,8 +71,9 @@ def call(image, drawables, style=None, run_mode=Gimp.RunMode.NONINTERACTIVE, **p
     config.set_property("run-mode", run_mode)
     config.set_property("image", image)
     config.set_core_object_array("drawables", drawables)
-    if style is not None:
-        config.set_property("style-1", Gio.File.new_for_path(os.path.join(IMAGES, style)))
+    if style is not None:  # style paths are strings; a bare name is one of the test images
+        config.set_property("style-1", style if os.path.isabs(style)
+                            else os.path.join(IMAGES, style))
     for key, value in props.items():
         config.set_property(key.replace("_", "-"), value)
     start = time.time()
@@ -83,7 +84,9 @@ def call(image, drawables, style=None, run_mode=Gimp.RunMode.NONINTERACTIVE, **p
         # On failure the second value is the error message GIMP shows to the user.
         message = result.index(1) if result.length() > 1 else None
         message = message if isinstance(message, str) else str(message)
-    return {"status": status.value_nick, "message": message,
+    # What a script reads after a failed call, besides the returned values.
+    last_error = Gimp.get_pdb().get_last_error()
+    return {"status": status.value_nick, "message": message, "last_error": last_error,
             "seconds": round(time.time() - start, 2)}
 
 
@@ -224,6 +227,143 @@ def case_error_run(case):
     image.clean_all()  # still clean afterwards = the failed run left no undo step behind
     rec, _ = run_on_first_layer(case, image)
     rec["dirty"] = image.is_dirty()
+    return rec
+
+
+def composite(image):
+    """The picture as GIMP shows it (all visible layers merged, RGBA), from a throw-away copy."""
+    dup = image.duplicate()
+    merged = dup.merge_visible_layers(Gimp.MergeType.CLIP_TO_IMAGE)
+    px = read(merged)
+    dup.delete()
+    return px
+
+
+def write(drawable, array, fmt="R'G'B'A u8"):
+    h, w = array.shape[:2]
+    buffer = drawable.get_buffer()
+    buffer.set(Gegl.Rectangle.new(0, 0, w, h), fmt, np.ascontiguousarray(array).tobytes())
+    buffer.flush()
+    drawable.update(0, 0, w, h)
+
+
+def run_recording_composite(case, image, source, style="udnie.jpg", **props):
+    """Call on `source`; record the composite before/after and whether the image got dirty."""
+    image.undo_enable()  # as in the GUI (file_load in batch mode leaves undo off)
+    image.clean_all()
+    before = composite(image)
+    rec = {"call": call(image, [source], style, **props)}
+    rec["layers"] = stack(image)
+    rec["dirty"] = image.is_dirty()
+    rec["before"] = save(case, "before", before)
+    rec["after"] = save(case, "after", composite(image))
+    return rec
+
+
+def case_layer_mask(case):
+    # A photo with a layer mask (left third hidden, a ramp in the middle) over white paper.
+    image = load("chicago.jpg")
+    w, h = image.get_width(), image.get_height()
+    source = image.get_layers()[0]
+    paper = Gimp.Layer.new(image, "Paper", w, h, Gimp.ImageType.RGB_IMAGE, 100.0,
+                           Gimp.LayerMode.NORMAL)
+    image.insert_layer(paper, None, 1)
+    paper.fill(Gimp.FillType.WHITE)
+    mask = source.create_mask(Gimp.AddMaskType.WHITE)
+    source.add_mask(mask)
+    m = np.full((h, w), 255, np.uint8)
+    m[:, : w // 3] = 0
+    m[:, w // 3: 2 * w // 3] = np.linspace(0, 255, 2 * w // 3 - w // 3).astype(np.uint8)
+    write(mask, m, "Y' u8")
+    rec = run_recording_composite(case, image, source)
+    rec["mask"] = save(case, "mask", read(mask, "Y' u8", np.uint8, 1)[..., 0])
+    return rec
+
+
+def case_semi_transparent_selection(case):
+    # A half-transparent photo alone on the canvas, a feathered ellipse selected.
+    image = load("chicago.jpg")
+    w, h = image.get_width(), image.get_height()
+    source = image.get_layers()[0]
+    source.add_alpha()
+    px = read(source)
+    px[..., 3] = 128
+    write(source, px)
+    image.select_ellipse(Gimp.ChannelOps.REPLACE, w * 0.25, h * 0.2, w * 0.5, h * 0.6)
+    Gimp.Selection.feather(image, 16.0)
+    rec = run_recording_composite(case, image, source)
+    rec["selection"] = save(case, "selection", read_selection(image, 0, 0, w, h))
+    return rec
+
+
+def case_corrupt_style(case):
+    broken = os.path.join(OUT, "broken-style.jpg")
+    with open(broken, "wb") as f:
+        f.write(b"this is not a JPEG " * 64)
+    image = load("chicago.jpg", width=96)
+    return run_recording_composite(case, image, image.get_layers()[0], broken)
+
+
+def case_selection_off_layer(case):
+    image = load("chicago.jpg", width=96)
+    image.resize(300, 200, 150, 100)  # the layer now sits at (150, 100)
+    image.select_rectangle(Gimp.ChannelOps.REPLACE, 0, 0, 60, 40)
+    return run_recording_composite(case, image, image.get_layers()[0])
+
+
+def case_missing_style(case):
+    image = load("chicago.jpg", width=64)
+    return run_recording_composite(case, image, image.get_layers()[0],
+                                   "/nowhere/missing-style.jpg")
+
+
+def case_folder_style(case):
+    image = load("chicago.jpg", width=64)
+    return run_recording_composite(case, image, image.get_layers()[0], IMAGES)
+
+
+def case_unused_slot(case):
+    # Slot 2 names a file that does not exist, but with weight 0 it takes no part.
+    image = load("chicago.jpg", width=64)
+    return run_recording_composite(case, image, image.get_layers()[0], "udnie.jpg",
+                                   style_2="/nowhere/unused.jpg", weight_2=0.0)
+
+
+def _kill_plugin(state, delay):
+    """What GIMP does when the user presses Cancel on the progress bar: kill the plug-in
+    process. Wait for it to start, give it `delay` seconds (into the render), kill it."""
+    import signal
+
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        for pid in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    cmd = f.read()
+            except OSError:
+                continue
+            if pid.isdigit() and b"style-transfer.py" in cmd:
+                time.sleep(delay)
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                    state["killed_after_start"] = delay
+                except ProcessLookupError:
+                    state["already_gone"] = True
+                return
+        time.sleep(0.05)
+    state["never_started"] = True
+
+
+def case_killed_mid_render(case):
+    import threading
+
+    image = load("chicago.jpg", width=2400)  # about 10 s at style scale 1 on two cores
+    state = {}
+    killer = threading.Thread(target=_kill_plugin, args=(state, 4.0))
+    killer.start()
+    rec = run_recording_composite(case, image, image.get_layers()[0], style_scale=1.0)
+    killer.join()
+    rec.update(state)
     return rec
 
 

@@ -14,7 +14,9 @@ import pytest
 from .harness import WORK, GimpChroot, Run, chroot_ready
 
 MAIN_CASES = ["basic", "selection", "offset", "grayscale", "high_bit_depth", "indexed",
-              "two_layers", "last_values", "no_style"]
+              "two_layers", "last_values", "no_style", "layer_mask", "semi_transparent_selection",
+              "corrupt_style", "selection_off_layer", "missing_style", "folder_style",
+              "unused_slot"]
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +52,13 @@ def _check_batch(run: Run, result: dict | None) -> dict:
 @pytest.fixture(scope="session")
 def main_run(gimp: GimpChroot, installed: Run) -> tuple[Run, dict]:
     run, result = gimp.run_cases("main", MAIN_CASES)
+    return run, _check_batch(run, result)
+
+
+@pytest.fixture(scope="session")
+def killed_run(gimp: GimpChroot, installed: Run) -> tuple[Run, dict]:
+    # Its own GIMP session, so its stderr shows only what GIMP said about the killed plug-in.
+    run, result = gimp.run_cases("killed", ["killed_mid_render"])
     return run, _check_batch(run, result)
 
 

@@ -120,6 +120,8 @@ class GimpChroot:
             "STYLE_TRANSFER_OFFLINE": "1",
             # Interactive runs skip the dialog (no display here); see plugin.run.
             "STYLE_TRANSFER_GIMP_NO_DIALOG": "1",
+            # The plug-in's log file outside HOME: the uninstall test checks HOME is left clean.
+            "STYLE_TRANSFER_LOG_DIR": f"{WORK}/logs",
         }
         env.update(extra)
         return env

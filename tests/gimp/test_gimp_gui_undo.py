@@ -44,7 +44,7 @@ def test_one_ctrl_z_in_the_gui_removes_the_whole_run(gimp: GimpChroot,
     assert "exception" not in result, result["exception"]
     assert result["images"] == 1 and result["layers_before"] == 1, result
     assert result["status"] == "success", result
-    assert result["layers_after"] == ["small.png (stylized: udnie)", "small.png"], result
+    assert result["layers_after"] == ["Stylized · udnie 100%", "small.png"], result
 
     def image_window_with(layers: int, dirty: bool):
         found = session.image_window()

@@ -38,6 +38,12 @@ def crop_source(source_px: np.ndarray, source: dict, new: dict) -> np.ndarray:
     return source_px[y:y + new["height"], x:x + new["width"]]
 
 
+def over(top: np.ndarray, below: np.ndarray) -> np.ndarray:
+    """RGB of the new layer (RGBA u8) composited over an opaque source, as GIMP shows it."""
+    a = top[..., 3:4] / 255.0
+    return top[..., :3] * a + below[..., :3] * (1.0 - a)
+
+
 # -- install ---------------------------------------------------------------------------------
 
 
@@ -72,7 +78,7 @@ def test_plugin_is_registered_and_runs(main_run: tuple[Run, dict]) -> None:
 def test_new_layer_above_untouched_source(case: dict, gimp: GimpChroot) -> None:
     assert case["call"]["status"] == "success", case["call"]
     new, source = new_and_source(case)
-    assert new["name"] == "Background (stylized: udnie)"
+    assert new["name"] == "Stylized · udnie 100%"  # common.naming.result_name
     assert (new["x"], new["y"], new["width"], new["height"]) == (
         source["x"], source["y"], source["width"], source["height"])
     assert not source["has_alpha"] and new["has_alpha"]  # layer without alpha works
@@ -98,7 +104,9 @@ def test_feathered_selection_blends(case: dict, gimp: GimpChroot) -> None:
                                   load(gimp, "main", case["source_before"]))
     result = load(gimp, "main", case["result"])
     mask = np.load(gimp.out_file("main", case["mask"]))
-    diff = np.abs(result[..., :3] - src[..., :3]).mean(axis=2)
+    # The selection is the new layer's alpha: transparent outside, opaque inside.
+    assert np.abs(result[..., 3] - 255.0 * mask).max() <= 1.0
+    diff = np.abs(over(result, src) - src[..., :3]).mean(axis=2)
     outside, inside = mask == 0.0, mask == 1.0
     partial = (mask > 0.2) & (mask < 0.8)
     assert outside.sum() > 1000 and inside.sum() > 1000 and partial.sum() > 500
@@ -120,7 +128,7 @@ def test_layer_with_offset_and_selection_line_up(case: dict, gimp: GimpChroot) -
     src = crop_source(load(gimp, "main", case["source_before"]), source, new)
     result = load(gimp, "main", case["result"])
     mask = np.load(gimp.out_file("main", case["mask"]))  # read by the test in canvas coords
-    diff = np.abs(result[..., :3] - src[..., :3]).mean(axis=2)
+    diff = np.abs(over(result, src) - src[..., :3]).mean(axis=2)
     # If layer offsets were ignored anywhere, the unchanged area would not match the selection.
     assert diff[mask == 0.0].max() == 0.0
     assert diff[mask == 1.0].mean() > MIN_STYLE_CHANGE
@@ -155,7 +163,8 @@ def test_16_bit_keeps_precision(case: dict, gimp: GimpChroot) -> None:
 def test_each_selected_layer_gets_its_own_result(case: dict) -> None:
     assert case["call"]["status"] == "success", case["call"]
     names = [layer["name"] for layer in case["layers"]]
-    assert names == ["Copy (stylized: stripes)", "Copy", "Background (stylized: stripes)",
+    # Result names never collide: the second one gets " (2)" (common.naming.unique_name).
+    assert names == ["Stylized · stripes 100% (2)", "Copy", "Stylized · stripes 100%",
                      "Background"]
     copy_result = case["layers"][0]
     assert (copy_result["x"], copy_result["y"]) == (20, 10)
@@ -194,7 +203,7 @@ def test_indexed_image_gets_a_clear_message(case: dict) -> None:
 @pytest.mark.case("no_style")
 def test_missing_style_is_an_error_not_success(case: dict) -> None:
     assert case["call"]["status"] == "execution-error"
-    assert "style image" in case["call"]["message"]
+    assert "style image" in case["call"]["message"].lower()
     assert len(case["layers"]) == 1
 
 
@@ -225,7 +234,8 @@ def test_missing_dependency_names_the_fix(no_deps_run: tuple[Run, dict]) -> None
 def test_uninstall_removes_exactly_what_was_added(gimp: GimpChroot, installed: Run,
                                                   main_run: tuple[Run, dict],
                                                   no_models_run: tuple[Run, dict],
-                                                  no_deps_run: tuple[Run, dict]) -> None:
+                                                  no_deps_run: tuple[Run, dict],
+                                                  killed_run: tuple[Run, dict]) -> None:
     home = gimp.host_path("/tmp/style-transfer-gimp-tests/home")
     plugins = home / ".config" / "GIMP" / "3.0" / "plug-ins"
     # Something of the user's own that must survive, in the folders we share with GIMP.

@@ -125,8 +125,3 @@ def work_region(drawable_size: tuple[int, int], intersect: tuple[bool, int, int,
         return None
     return region
 
-
-def result_layer_name(source_name: str, style_names: list[str]) -> str:
-    """Name of the new layer: says where it came from and with which styles."""
-    styles = ", ".join(style_names) if style_names else "style"
-    return f"{source_name} (stylized: {styles})"

@@ -1,0 +1,119 @@
+"""The procedure's arguments: how they are registered, read back as a frozen JobSettings, and
+checked with one clear line per problem.
+
+Style paths are STRING arguments, not GFile ones: GIMP checks a GFile argument itself before the
+plug-in runs and turns a missing file into "'<not transformable to string>' … out of range" with
+get_last_error() saying "success". As strings, a missing file, a folder or an unused slot reach
+our own messages. The dialog still shows a file chooser for them (dialog.py).
+
+No numpy, no engine at import time: GIMP imports this to register the procedure even when the
+engine's dependencies are missing (then the run says how to fix it).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import List, Tuple
+
+from gi.repository import Gimp, GObject
+
+from ..common.settings import DEFAULT_MODEL, DEFAULT_RUNTIME, JobSettings, StyleRef
+from ..common.texts import KEEP_COLORS_HELP, RUNTIME_CHOICES, SCALE_HELP, STRENGTH_HELP
+
+STYLE_SLOTS = 3  # style + weight pairs in the dialog and the PDB signature
+_RW = GObject.ParamFlags.READWRITE
+# Each dialog label needs its own mnemonic, none of them taken by the dialog's buttons (Help,
+# Reset, Cancel, OK, Load/Save Settings): GIMP warns about missing or duplicate ones.
+_WEIGHT_LABELS = ("_Weight 1", "W_eight 2", "We_ight 3")
+
+# Used only when the engine cannot be imported at registration (its dependencies missing): the
+# run then fails with the install hint anyway, but the menu entry must still appear.
+_FALLBACK_MODELS: Tuple[Tuple[str, str, str], ...] = (
+    ("int8", "Fast (int8)", "int8"), ("f16", "Quality (f16)", "f16"),
+    ("int8-fixed", "Fastest (full int8)", "int8-fixed"))
+
+
+class PlugInError(Exception):
+    """A failure whose message is meant for the user as it is (one line)."""
+
+
+def model_choices() -> List[Tuple[str, str, str]]:
+    """The Model choice, from the one list in engine/models.py (common.texts)."""
+    try:
+        from ..common.texts import model_choices as choices
+
+        return list(choices())
+    except Exception:  # any import failure: register with the fallback
+        return list(_FALLBACK_MODELS)
+
+
+def add_arguments(procedure: Gimp.Procedure) -> None:
+    for i in range(1, STYLE_SLOTS + 1):
+        procedure.add_string_argument(
+            f"style-{i}", f"Style _{i}",
+            "Path of a style image or a style preset .json" + ("" if i == 1 else ", optional"),
+            "", _RW)
+        procedure.add_double_argument(
+            f"weight-{i}", _WEIGHT_LABELS[i - 1],
+            f"How much of style {i} goes into the mix (0 = leave it out)", 0.0, 10.0, 1.0, _RW)
+    procedure.add_double_argument("strength", "S_trength", STRENGTH_HELP, 0.0, 1.0, 1.0, _RW)
+    procedure.add_double_argument("style-scale", "Style sc_ale (0 = auto)", SCALE_HELP,
+                                  0.0, 4.0, 0.0, _RW)
+    procedure.add_boolean_argument("preserve-colors", "_Preserve colours", KEEP_COLORS_HELP,
+                                   False, _RW)
+    models = Gimp.Choice.new()
+    for index, (nick, label, help_text) in enumerate(model_choices()):
+        models.add(nick, index, label, help_text)
+    procedure.add_choice_argument("model", "_Model", "Which transformer network paints",
+                                  models, DEFAULT_MODEL, _RW)
+    runtimes = Gimp.Choice.new()
+    for index, (nick, label) in enumerate(RUNTIME_CHOICES):
+        runtimes.add(nick, index, label, label)
+    procedure.add_choice_argument("runtime", "E_ngine", "Which inference engine runs the model",
+                                  runtimes, DEFAULT_RUNTIME, _RW)
+
+
+def _kind(path: str) -> str:
+    suffix = os.path.splitext(path)[1].lower()
+    return {".json": "preset", ".npy": "vector"}.get(suffix, "file")
+
+
+def settings_from_config(config: Gimp.ProcedureConfig) -> JobSettings:
+    """A frozen snapshot of the arguments; empty style slots are left out."""
+    styles = []
+    for i in range(1, STYLE_SLOTS + 1):
+        path = str(config.get_property(f"style-{i}") or "").strip()
+        if path.startswith("file://"):  # a URI pasted into a script: take its path
+            from gi.repository import Gio
+
+            path = Gio.File.new_for_uri(path).get_path() or path
+        if not path:
+            continue
+        name = os.path.splitext(os.path.basename(path))[0]
+        styles.append(StyleRef(_kind(path), path, name,
+                               float(config.get_property(f"weight-{i}"))))
+    scale = float(config.get_property("style-scale"))
+    return JobSettings(
+        styles=tuple(styles),
+        strength=float(config.get_property("strength")),
+        scale=scale if scale > 0.0 else None,  # 0 = let the engine decide
+        preserve_colors=bool(config.get_property("preserve-colors")),
+        model=str(config.get_property("model")),
+        runtime=str(config.get_property("runtime")),
+    )
+
+
+def check_settings(settings: JobSettings) -> None:
+    """PlugInError with one line naming the problem; unused slots (weight 0) are not checked."""
+    problem = settings.problem()
+    if problem:
+        raise PlugInError(problem.replace("Add at least one style (an image, a layer or a "
+                                          "preset)", "Choose a style image (Style 1)"))
+    for ref in settings.active_styles:
+        if not os.path.exists(ref.path):
+            raise PlugInError(f"Style file is missing: {ref.path} (no such file).")
+        if os.path.isdir(ref.path):
+            raise PlugInError(f"Style path is a folder, not an image: {ref.path}")
+        if not os.access(ref.path, os.R_OK):
+            raise PlugInError(f"Style file cannot be read (permissions): {ref.path}")
+
