@@ -153,18 +153,19 @@ class GuiSession:
 
 
 def _prepare(gimp: GimpChroot, session: GuiSession, interactive: bool, label: str,
-             **extra_env: str) -> Path:
-    """Start GIMP on a one-layer 200 px image with tests/gimp/gui_case.py as its batch command
-    (the plug-in run interactively or not); returns the host path of the result file."""
+             width: int = 200, **extra_env: str) -> Path:
+    """Start GIMP on a one-layer image `width` px wide (always named small.png, the window
+    title regex expects it) with tests/gimp/gui_case.py as its batch command (the plug-in run
+    interactively or not); returns the host path of the result file."""
     images = gimp.host_path(f"{WORK}/images")
-    subprocess.run(["convert", str(SHARED / "images" / "chicago.jpg"), "-resize", "200x",
+    subprocess.run(["convert", str(SHARED / "images" / "chicago.jpg"), "-resize", f"{width}x",
                     "-strip", f"PNG24:{images / 'small.png'}"], check=True, timeout=60)
     out = f"{WORK}/out/{label}"
     gimp.host_path(out).mkdir(parents=True, exist_ok=True)
     result_file = gimp.host_path(f"{out}/result.json")
     result_file.unlink(missing_ok=True)
     config = {"result_file": f"{out}/result.json", "style": f"{WORK}/images/udnie.jpg",
-              "interactive": interactive}
+              "interactive": interactive, "out_dir": out}
     script = f"{WORK}/gui_case-{label}.py"
     gimp.host_path(script).write_text(
         f"CONFIG = {config!r}\n"  # a Python literal: True, not JSON true
@@ -192,3 +193,16 @@ def start_dialog_case(gimp: GimpChroot, session: GuiSession) -> Path:
     Returns the result file, written once the dialog has been closed."""
     return _prepare(gimp, session, True, "gui-dialog",
                     STYLE_TRANSFER_GIMP_NO_DIALOG="0")
+
+
+def start_preview_case(gimp: GimpChroot, session: GuiSession, width: int) -> tuple[Path, Path]:
+    """The dialog on a `width` px image with the preview dumped (preview_pane.DUMP_ENV) into the
+    case's folder. Returns (result file, that folder)."""
+    out = gimp.host_path(f"{WORK}/out/gui-preview")
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("preview.*"):
+        old.unlink()
+    result = _prepare(gimp, session, True, "gui-preview", width=width,
+                      STYLE_TRANSFER_GIMP_NO_DIALOG="0",
+                      STYLE_TRANSFER_GIMP_PREVIEW_DUMP=f"{WORK}/out/gui-preview")
+    return result, out

@@ -17,7 +17,7 @@ import traceback
 import gi
 
 gi.require_version("Gimp", "3.0")
-from gi.repository import Gimp, Gio  # noqa: E402
+from gi.repository import Gimp  # noqa: E402
 
 result = {}
 try:
@@ -35,11 +35,24 @@ try:
         "run-mode", Gimp.RunMode.INTERACTIVE if interactive else Gimp.RunMode.NONINTERACTIVE)
     config.set_property("image", image)
     config.set_core_object_array("drawables", layers)
-    if not interactive:
-        config.set_property("style-1", Gio.File.new_for_path(CONFIG["style"]))
+    # A path string; an interactive run may replace it with GIMP's last used values.
+    config.set_property("style-1", CONFIG["style"])
     values = proc.run(config)
     result["status"] = values.index(0).value_nick
     result["layers_after"] = [layer.get_name() for layer in image.get_layers()]
+    if interactive and len(image.get_layers()) > 1:  # the new layer's pixels, for the test
+        import numpy as np
+
+        gi.require_version("Gegl", "0.4")
+        from gi.repository import Gegl
+
+        top = image.get_layers()[0]
+        w, h = top.get_width(), top.get_height()
+        data = top.get_buffer().get(Gegl.Rectangle.new(0, 0, w, h), 1.0, "R'G'B'A u8",
+                                    Gegl.AbyssPolicy.NONE)
+        np.save(CONFIG["out_dir"] + "/apply.npy",
+                np.frombuffer(bytes(data), dtype=np.uint8).reshape(h, w, 4))
+        result["apply"] = "apply.npy"
     Gimp.displays_flush()
 except Exception:
     result["exception"] = traceback.format_exc()

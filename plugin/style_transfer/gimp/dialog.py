@@ -1,0 +1,231 @@
+"""The interactive dialog: styles (style_rows.py), render options, a live preview
+(preview_pane.py) and Apply run from the dialog itself.
+
+OK keeps the dialog open until the new layer exists: the inputs are read, the render runs in a
+worker thread (GTK stays live, Cancel stops it), and only then are the layer(s) added in one undo
+group. Any error is shown in the dialog, which stays open with the user's settings; the image is
+untouched (job.py). OK is the default button, so Enter applies.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any, Dict, List, Optional
+
+import gi
+
+gi.require_version("GimpUi", "3.0")
+gi.require_version("Gtk", "3.0")
+from gi.repository import Gimp, GimpUi, GLib, Gtk  # noqa: E402
+
+from . import args, job  # noqa: E402
+from .plugin import describe_failure, is_cancel, new_engine  # noqa: E402
+from .preview_pane import PreviewPane  # noqa: E402
+from .style_rows import StyleRows  # noqa: E402
+
+HELP_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "help.txt")
+HELP_RESPONSE = 77  # our own Help button (GIMP's would open its missing-manual box)
+
+
+class Dialog:
+    def __init__(self, procedure: Gimp.Procedure, config: Gimp.ProcedureConfig,
+                 image: Gimp.Image, drawables: List[Gimp.Drawable]) -> None:
+        self.config = config
+        self.image = image
+        self.drawables = drawables
+        self._engines: Dict[str, Any] = {}
+        self._cancel: Any = None
+        GimpUi.init("style-transfer")
+        self.dialog = GimpUi.ProcedureDialog.new(procedure, config, "Style Transfer")
+        self._replace_help_button()
+        self.message = Gtk.Label()
+        self.message.set_line_wrap(True)
+        self.message.set_max_width_chars(60)
+        self.message.set_selectable(True)
+        self.styles = StyleRows(self.dialog, config, self.engine, self.show_message)
+        for name in ("strength", "style-scale"):
+            self.dialog.get_spin_scale(name, 1.0).set_digits(2)
+        self.dialog.get_label("render-title", "Rendering", False, False)
+        self.dialog.fill_box("render-box", ["strength", "style-scale", "preserve-colors",
+                                            "model", "runtime"])
+        render = self.dialog.fill_frame("render-frame", "render-title", False, "render-box")
+        self.preview = PreviewPane(*self._preview_input(), engine=self.engine,
+                                   settings=lambda: args.settings_from_config(config),
+                                   problem=self._problem)
+        left = Gtk.Box(orientation=Gtk.Orientation.VERTICAL, spacing=8)
+        left.pack_start(self.styles.widget, False, False, 0)
+        left.pack_start(render, False, False, 0)
+        left.pack_start(self.message, False, False, 0)
+        columns = Gtk.Box(spacing=12)
+        columns.set_border_width(6)
+        columns.pack_start(left, True, True, 0)
+        columns.pack_start(self.preview.widget, True, True, 0)
+        self.dialog.get_content_area().pack_start(columns, True, True, 0)
+        columns.show_all()
+        self.dialog.connect("response", self._on_response)
+        config.connect("notify", self._changed)
+        self.dialog.set_default_response(Gtk.ResponseType.OK)
+
+    # -- pieces --
+    def engine(self, model: str) -> Any:
+        """One Engine per model for the whole dialog (networks stay loaded between previews)."""
+        if model not in self._engines:
+            self._engines[model] = new_engine(model)
+        else:
+            self._engines[model].check_models(model=model)
+        return self._engines[model]
+
+    def _problem(self, settings: Any) -> Optional[str]:
+        try:
+            args.check_settings(settings)
+        except args.PlugInError as exc:
+            return str(exc)
+        return None
+
+    def _preview_input(self) -> tuple:
+        """The first target's pixels and coverage, read once (the image cannot change while
+        this modal dialog is open)."""
+        try:
+            targets = job.read(self.image, self.drawables[:1])
+        except Exception as exc:  # OK reports it again, with the dialog open
+            self.show_message(describe_failure(exc))
+            return None, None
+        return targets[0].content, targets[0].coverage
+
+    def _replace_help_button(self) -> None:
+        gimp_help = self.dialog.get_widget_for_response(Gtk.ResponseType.HELP)
+        if gimp_help is not None:
+            gimp_help.hide()
+            gimp_help.set_no_show_all(True)
+        self.dialog.add_button("_Help", HELP_RESPONSE)
+
+    def show_message(self, text: str) -> None:
+        self.message.set_markup(f"<b>{GLib.markup_escape_text(text)}</b>" if text else "")
+
+    def _changed(self, *_args: Any) -> None:
+        self.show_message("")
+        self.preview.schedule()
+
+    def _on_response(self, _dialog: Any, response: int) -> None:
+        if response == HELP_RESPONSE:
+            self.dialog.stop_emission_by_name("response")
+            show_help(self.dialog)
+            self._focus_ok()  # back from Help, Enter applies again
+        elif self._cancel is not None and response != Gtk.ResponseType.OK:
+            self._cancel.cancel()  # Cancel / Escape / close while Apply renders
+
+    def _focus_ok(self) -> None:
+        ok = self.dialog.get_widget_for_response(Gtk.ResponseType.OK)
+        if ok is not None:
+            ok.grab_default()
+            ok.grab_focus()  # Enter = OK, never the Style 1 chooser
+
+    # -- running --
+    def run(self) -> bool:
+        self.dialog.show_all()
+        self._focus_ok()
+        self.preview.schedule()
+        try:
+            while self.dialog.run():
+                self.preview.stop()
+                if self.apply():
+                    return True
+                self.preview.schedule()
+            return False
+        finally:
+            self.preview.stop()
+            self.dialog.destroy()
+
+    def apply(self) -> bool:
+        """Render in a worker, then add the layer(s). False (dialog stays open) on error."""
+        settings = args.settings_from_config(self.config)
+        try:
+            args.check_settings(settings)
+            eng = self.engine(settings.model)
+            targets = job.read(self.image, self.drawables)
+            results = self._render(eng, targets, settings)
+        except Exception as exc:  # shown in the dialog, which stays open
+            self.show_message("Cancelled: the image is unchanged." if is_cancel(exc)
+                              else describe_failure(exc))
+            return False
+        job.commit(self.image, targets, results, settings)
+        return True
+
+    def _render(self, eng: Any, targets: list, settings: Any) -> list:
+        from ..engine import CancelToken
+
+        self._cancel = CancelToken()
+        state: Dict[str, Any] = {"fraction": 0.0}
+
+        def work() -> None:
+            try:
+                state["results"] = job.render(
+                    eng, targets, settings,
+                    lambda f, _s: state.__setitem__("fraction", f), self._cancel)
+            except BaseException as exc:  # re-raised on the GTK thread
+                state["error"] = exc
+            GLib.idle_add(lambda: False)  # wake the loop below
+
+        self.dialog.set_response_sensitive(Gtk.ResponseType.OK, False)
+        self.dialog.get_content_area().set_sensitive(False)
+        Gimp.progress_init("Style transfer")
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        try:
+            while thread.is_alive():
+                Gtk.main_iteration_do(False) or thread.join(0.05)
+                Gimp.progress_update(state["fraction"])
+                self.show_message(f"Painting… {round(100 * state['fraction'])} %")
+        finally:
+            Gimp.progress_end()
+            self._cancel = None
+            self.dialog.get_content_area().set_sensitive(True)
+            self.dialog.set_response_sensitive(Gtk.ResponseType.OK, True)
+        if "error" in state:
+            raise state["error"]
+        self.show_message("")
+        return state["results"]
+
+
+def unwrap(text: str) -> str:
+    """help.txt is wrapped for reading as a file; the help view wraps to its own width, so
+    join continuation lines (not blank lines, list items, or lines after a CAPS heading)."""
+    out: List[str] = []
+    for line in text.splitlines():
+        prev = out[-1] if out else ""
+        joins = (line.strip() and prev.strip() and not line.startswith("- ")
+                 and not prev.isupper())
+        if joins:
+            out[-1] = prev.rstrip() + " " + line.strip()
+        else:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def show_help(parent: Gtk.Window) -> None:
+    """The help text (help.txt, the README's GIMP section) in a window of its own."""
+    try:
+        with open(HELP_FILE, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as exc:
+        text = f"The help file is missing ({exc}). See README.md, section GIMP."
+    text = unwrap(text)
+    window = Gtk.Dialog(title="Style Transfer Help", transient_for=parent, modal=True)
+    window.add_button("_Close", Gtk.ResponseType.CLOSE)
+    view = Gtk.TextView(editable=False, wrap_mode=Gtk.WrapMode.WORD, left_margin=12,
+                        right_margin=12, top_margin=12, bottom_margin=12)
+    view.get_buffer().set_text(text)
+    scroll = Gtk.ScrolledWindow()
+    scroll.set_size_request(620, 480)
+    scroll.add(view)
+    window.get_content_area().pack_start(scroll, True, True, 0)
+    window.show_all()
+    window.run()
+    window.destroy()
+
+
+def run_dialog(procedure: Gimp.Procedure, config: Gimp.ProcedureConfig, image: Gimp.Image,
+               drawables: List[Gimp.Drawable]) -> bool:
+    """True once the new layer(s) exist; False when the user cancelled (image untouched)."""
+    return Dialog(procedure, config, image, drawables).run()
