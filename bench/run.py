@@ -38,6 +38,7 @@ ensure_engine_importable()
 DEFAULT_SIZES = (384, 1024, 2048, 4096)
 SCALES = ("1", "auto")
 PLAIN_TILES_MAX = 4096  # the seam reference costs as much model time as our own render
+ABOVE_ROW = (1024, "4")  # painting above the image's size (hosts offer 4x): its memory budget
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -120,6 +121,9 @@ def plan_rows(args: argparse.Namespace) -> List[Dict[str, Any]]:
         for scale in args.scales.split(","):
             label = f"preview {size}²" if preview else f"{size}²"
             rows.append({"image": label, "size": size, "preview": preview, "scale": scale})
+    if not args.sizes and args.scales == ",".join(SCALES):  # the default run: add it
+        rows.append({"image": f"{ABOVE_ROW[0]}²", "size": ABOVE_ROW[0], "preview": False,
+                     "scale": ABOVE_ROW[1]})
     return rows
 
 
