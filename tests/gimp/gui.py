@@ -153,7 +153,8 @@ class GuiSession:
 
 
 def _prepare(gimp: GimpChroot, session: GuiSession, interactive: bool, label: str,
-             width: int = 200, **extra_env: str) -> Path:
+             width: int = 200, style: str = "udnie.jpg", props: dict | None = None,
+             **extra_env: str) -> Path:
     """Start GIMP on a one-layer image `width` px wide (always named small.png, the window
     title regex expects it) with tests/gimp/gui_case.py as its batch command (the plug-in run
     interactively or not); returns the host path of the result file."""
@@ -164,8 +165,8 @@ def _prepare(gimp: GimpChroot, session: GuiSession, interactive: bool, label: st
     gimp.host_path(out).mkdir(parents=True, exist_ok=True)
     result_file = gimp.host_path(f"{out}/result.json")
     result_file.unlink(missing_ok=True)
-    config = {"result_file": f"{out}/result.json", "style": f"{WORK}/images/udnie.jpg",
-              "interactive": interactive, "out_dir": out}
+    config = {"result_file": f"{out}/result.json", "style": f"{WORK}/images/{style}",
+              "interactive": interactive, "out_dir": out, "props": props or {}}
     script = f"{WORK}/gui_case-{label}.py"
     gimp.host_path(script).write_text(
         f"CONFIG = {config!r}\n"  # a Python literal: True, not JSON true
@@ -195,14 +196,20 @@ def start_dialog_case(gimp: GimpChroot, session: GuiSession) -> Path:
                     STYLE_TRANSFER_GIMP_NO_DIALOG="0")
 
 
-def start_preview_case(gimp: GimpChroot, session: GuiSession, width: int) -> tuple[Path, Path]:
-    """The dialog on a `width` px image with the preview dumped (preview_pane.DUMP_ENV) into the
-    case's folder. Returns (result file, that folder)."""
-    out = gimp.host_path(f"{WORK}/out/gui-preview")
+def start_preview_case(gimp: GimpChroot, session: GuiSession, width: int, label: str,
+                       style: str = "udnie.jpg", props: dict | None = None) -> tuple[Path, Path]:
+    """The dialog on a `width` px image, style-1 = images/`style`, other arguments from
+    `props`, with the preview dumped (preview_pane.DUMP_ENV) into the case's folder.
+    GIMP's last used values are removed first: an interactive run would load them instead of
+    the arguments given. Returns (result file, that folder)."""
+    out = gimp.host_path(f"{WORK}/out/{label}")
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("preview.*"):
+    for old in out.glob("*"):
         old.unlink()
-    result = _prepare(gimp, session, True, "gui-preview", width=width,
+    settings = gimp.host_path(f"{WORK}/home/.config/GIMP/3.0/plug-in-settings")
+    for last in settings.glob("*plug-in-style-transfer*"):
+        last.unlink()
+    result = _prepare(gimp, session, True, label, width=width, style=style, props=props,
                       STYLE_TRANSFER_GIMP_NO_DIALOG="0",
-                      STYLE_TRANSFER_GIMP_PREVIEW_DUMP=f"{WORK}/out/gui-preview")
+                      STYLE_TRANSFER_GIMP_PREVIEW_DUMP=f"{WORK}/out/{label}")
     return result, out

@@ -37,6 +37,8 @@ try:
     config.set_core_object_array("drawables", layers)
     # A path string; an interactive run may replace it with GIMP's last used values.
     config.set_property("style-1", CONFIG["style"])
+    for name, value in CONFIG.get("props", {}).items():
+        config.set_property(name, value)
     values = proc.run(config)
     result["status"] = values.index(0).value_nick
     result["layers_after"] = [layer.get_name() for layer in image.get_layers()]

@@ -50,7 +50,7 @@ def window(session: GuiSession, title: str) -> list[str]:
 def test_preview_matches_apply(gimp: GimpChroot, session: GuiSession) -> None:
     from style_transfer.common.preview import PreviewPlan, compare
 
-    result_file, out = start_preview_case(gimp, session, WIDTH)
+    result_file, out = start_preview_case(gimp, session, WIDTH, "gui-preview")
     wid = session.wait(lambda: window(session, "Style Transfer"), 60, "the dialog")[0]
     for other, title in session.titles().items():
         if title.startswith("Welcome to GIMP"):

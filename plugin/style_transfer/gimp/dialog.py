@@ -20,7 +20,7 @@ gi.require_version("Gtk", "3.0")
 from gi.repository import Gimp, GimpUi, GLib, Gtk  # noqa: E402
 
 from . import args, job  # noqa: E402
-from .plugin import describe_failure, is_cancel, new_engine  # noqa: E402
+from .plugin import describe_failure, is_cancel, log, new_engine  # noqa: E402
 from .preview_pane import PreviewPane  # noqa: E402
 from .style_rows import StyleRows  # noqa: E402
 
@@ -129,6 +129,7 @@ class Dialog:
         try:
             while self.dialog.run():
                 self.preview.stop()
+                self.preview.label.set_text("Preview paused while OK paints.")
                 if self.apply():
                     return True
                 self.preview.schedule()
@@ -144,12 +145,17 @@ class Dialog:
             args.check_settings(settings)
             eng = self.engine(settings.model)
             targets = job.read(self.image, self.drawables)
+            log(f"painting {len(targets)} layer(s), nothing added yet")
             results = self._render(eng, targets, settings)
         except Exception as exc:  # shown in the dialog, which stays open
-            self.show_message("Cancelled: the image is unchanged." if is_cancel(exc)
-                              else describe_failure(exc))
+            if is_cancel(exc):
+                log("cancelled while painting: the image is unchanged")
+                self.show_message("Cancelled: the image is unchanged.")
+            else:
+                self.show_message(describe_failure(exc))
             return False
-        job.commit(self.image, targets, results, settings)
+        layers = job.commit(self.image, targets, results, settings)
+        log("added " + ", ".join(repr(layer.get_name()) for layer in layers))
         return True
 
     def _render(self, eng: Any, targets: list, settings: Any) -> list:

@@ -1,0 +1,111 @@
+"""Acceptance (issue 9), interactive: an error or a Cancel while OK renders keeps the dialog open
+(with the message, and the user's settings) and leaves the image untouched: no layer, not dirty.
+
+gimp-3.0 on Xvfb (gui.py) runs the plug-in INTERACTIVELY. OK is pressed with Enter (the default
+button); the plug-in logs the message it shows in the dialog, which the test reads from GIMP's
+log; the image window's title tells the layer count and the dirty flag ('*').
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from .gui import ARTIFACTS, GuiSession, missing_host_tools, read_result, start_preview_case
+from .harness import WORK, GimpChroot, Run
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def session(gimp: GimpChroot, installed: Run, request: pytest.FixtureRequest
+            ) -> Iterator[GuiSession]:
+    missing = missing_host_tools()
+    if missing:
+        reason = f"GUI error test needs host packages: {' '.join(missing)} (.ci/setup_gimp.sh)"
+        if os.environ.get("STYLE_TRANSFER_REQUIRE_HOSTS") == "1":
+            pytest.fail(f"STYLE_TRANSFER_REQUIRE_HOSTS=1 but {reason}")
+        pytest.skip(reason)
+    gui = GuiSession(gimp, log_name=f"{request.node.name}.log")
+    try:
+        gui.start_x()
+        yield gui
+    finally:
+        gui.close()
+
+
+def dialog(session: GuiSession) -> list[str]:
+    return session.x(["xdotool", "search", "--onlyvisible", "--name", "^Style Transfer$"]).split()
+
+
+def open_dialog(session: GuiSession) -> str:
+    wid = session.wait(lambda: dialog(session), 60, "the dialog")[0]
+    for other, title in session.titles().items():
+        if title.startswith("Welcome to GIMP"):
+            session.x(["xdotool", "windowactivate", "--sync", other, "key", "Escape"])
+    session.x(["xdotool", "windowactivate", "--sync", wid])
+    return wid
+
+
+def log_text(session: GuiSession, name: str) -> str:
+    session.log.flush()
+    return (ARTIFACTS / name).read_text(encoding="utf-8", errors="replace")
+
+
+def image_is_untouched(session: GuiSession) -> None:
+    _, match = session.wait(session.image_window, 10, "the image window")
+    assert int(match["layers"]) == 1 and not match["dirty"], match.string
+
+
+def close_with_escape(session: GuiSession, wid: str, result_file) -> dict:
+    session.x(["xdotool", "windowactivate", "--sync", wid, "key", "Escape"])
+    result = read_result(session, result_file, 30, "the run to return")
+    assert "exception" not in result, result["exception"]
+    assert result["status"] == "cancel" and result["layers_after"] == ["small.png"], result
+    return result
+
+
+def test_error_keeps_the_dialog_open_and_the_image_clean(gimp: GimpChroot,
+                                                         session: GuiSession) -> None:
+    gimp.host_path(f"{WORK}/images/broken.jpg").write_bytes(b"not a JPEG at all " * 50)
+    result_file, _ = start_preview_case(gimp, session, 400, "gui-error", style="broken.jpg")
+    wid = open_dialog(session)
+    session.x(["xdotool", "key", "--clearmodifiers", "Return"])  # OK
+    session.wait(lambda: "broken.jpg: cannot read this image" in log_text(
+        session, "test_error_keeps_the_dialog_open_and_the_image_clean.log"), 30,
+        "the plug-in's message")
+    time.sleep(1.0)
+    session.screenshot("dialog-error.png")
+    assert dialog(session) == [wid], "the dialog must stay open after an error"
+    assert not result_file.exists(), "the run must not end on an error in the dialog"
+    image_is_untouched(session)
+    close_with_escape(session, wid, result_file)
+    image_is_untouched(session)
+
+
+def test_cancel_while_rendering_keeps_the_dialog_and_the_image_clean(
+        gimp: GimpChroot, session: GuiSession) -> None:
+    # Style scale 1 on a 2000 px picture: a render of several seconds to cancel.
+    result_file, _ = start_preview_case(gimp, session, 2000, "gui-cancel",
+                                        props={"style-scale": 1.0})
+    wid = open_dialog(session)
+    session.x(["xdotool", "key", "--clearmodifiers", "Return"])  # OK
+    time.sleep(3.0)
+    session.screenshot("dialog-rendering.png")
+    session.x(["xdotool", "windowactivate", "--sync", wid, "key", "Escape"])  # = Cancel
+    name = "test_cancel_while_rendering_keeps_the_dialog_and_the_image_clean.log"
+    time.sleep(2.0)
+    session.screenshot("dialog-cancelled-render.png")
+    assert dialog(session) == [wid], "Cancel while rendering goes back to the dialog"
+    assert not result_file.exists()
+    text = log_text(session, name)
+    assert "style-transfer: painting 1 layer(s)" in text, "Cancel came before the render"
+    assert "style-transfer: cancelled while painting" in text
+    assert "style-transfer: added" not in text
+    image_is_untouched(session)
+    close_with_escape(session, wid, result_file)
+    image_is_untouched(session)
+    assert "inconsistent state" not in log_text(session, name)
