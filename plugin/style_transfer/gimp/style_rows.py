@@ -102,7 +102,7 @@ class StyleRows:
         use.set_tooltip_text("Put the chosen layer (of any open image) into the first free "
                              "style slot")
         use.connect("clicked", self._use_layer)
-        save = Gtk.Button.new_with_mnemonic("Save as p_reset…")
+        save = Gtk.Button.new_with_mnemonic("Sa_ve as preset…")
         save.set_tooltip_text("Save the current mix of styles as one preset (.json) you can "
                               "choose as a style later, in GIMP, Krita or the command line")
         save.connect("clicked", self._save_preset)
