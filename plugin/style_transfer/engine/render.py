@@ -143,8 +143,8 @@ class Render:
             ref = tiler.reference(small, plan)
         self.progress.report(0.05, "painting")
         if above:
-            # painted above the image's resolution: rows are area-averaged back to full size
-            # as the tiles finish them, so memory stays that of a few rows of tiles
+            # painted above the image's resolution: rows are shrunk back with a low-pass
+            # (upsample.BandShrinker) as the tiles finish them: memory of a few rows of tiles
             shrinker = BandShrinker((wh, ww), (self.h, self.w), self._finish_rows)
             tiler.render(wh, ww, self._enlarged_reader(wh, ww), shrinker.feed, ref, (0.05, 0.97))
         elif full:
