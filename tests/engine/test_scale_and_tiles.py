@@ -98,5 +98,5 @@ def test_scale_above_1_is_the_low_passed_big_render(engine, load, udnie,
     ideal = np.asarray(Image.fromarray(big).resize((240, 160), Image.LANCZOS)).astype(int)
     sampled = np.asarray(Image.fromarray(big).resize((240, 160), Image.NEAREST)).astype(int)
     diff = np.abs(out.astype(int) - ideal).mean()
-    assert diff < 1.5, diff
+    assert diff < 0.6, diff  # before the bands: 1.96 at 2x, 5.4 at 4x (sampled, aliased)
     assert np.abs(sampled - ideal).mean() > 4 * diff  # sampling would be visibly different
