@@ -320,7 +320,7 @@ def fetch_models(source: Optional[str], host: str, record: Record, dry_run: bool
         try:
             store.fetch(spec.id)
         except models.ModelError as e:
-            raise InstallError(f"Could not get model {spec.file}: {e}") from e
+            raise InstallError(str(e)) from e
         if not existed:
             shared.created(final)
             shared.save()

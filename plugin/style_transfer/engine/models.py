@@ -110,10 +110,11 @@ def fix_hint(asker: str = "cli", allow_download: bool = True) -> str:
     if asker == "krita":
         fetch = "press Download models in the Style Transfer docker"
         rerun = "run `python3 installer.py --models DIR` again"
-    elif asker == "installer":
-        fetch = "run installer.py again when online"
-        rerun = "pass --models DIR (a folder holding the .tflite files) or a base URL"
-        folder = "check that folder"
+    elif asker == "installer":  # downloads are off exactly when --models was given
+        if not allow_download:
+            return "Fix: check that --models names a folder or base URL holding the .tflite files."
+        return ("Fix: check the network connection and run installer.py again, or pass --models "
+                "DIR|URL (a folder or mirror holding the .tflite files).")
     elif asker == "gimp":
         fetch = "run `python3 installer.py --gimp` again (it downloads the models)"
         rerun = "run `python3 installer.py --gimp --models DIR` again"
