@@ -51,6 +51,7 @@ ENV_CACHE = "STYLE_TRANSFER_CACHE"
 ENV_OFFLINE = "STYLE_TRANSFER_OFFLINE"
 ENV_MANIFEST = "STYLE_TRANSFER_MANIFEST"
 
+
 @dataclass(frozen=True)
 class ModelChoice:
     """One entry of the Model choice every front end shows (CLI --model, Krita, GIMP)."""
@@ -106,7 +107,7 @@ def fix_hint(asker: str = "cli", allow_download: bool = True) -> str:
     """The "Fix: ..." sentence of a missing-model message, for the program that shows it.
 
     Downloads off (STYLE_TRANSFER_OFFLINE=1): only a folder can help, so offer that alone."""
-    folder = (f"point {ENV_MODELS} at a folder (or base URL) that holds the .tflite files")
+    folder = f"point {ENV_MODELS} at a folder (or base URL) that holds the .tflite files"
     if asker == "krita":
         fetch = "press Download models in the Style Transfer docker"
         rerun = "run `python3 installer.py --models DIR` again"
@@ -122,7 +123,7 @@ def fix_hint(asker: str = "cli", allow_download: bool = True) -> str:
         fetch = "run `style-transfer models fetch`"
         rerun = "pass --models DIR"
     if not allow_download:
-        return (f"Fix: {rerun}, or {folder} (downloads are off: {ENV_OFFLINE}=1).")
+        return f"Fix: {rerun}, or {folder} (downloads are off: {ENV_OFFLINE}=1)."
     return f"Fix: {fetch}, or {rerun}, or {folder}."
 
 
