@@ -100,3 +100,20 @@ def test_scale_above_1_is_the_low_passed_big_render(engine, load, udnie,
     diff = np.abs(out.astype(int) - ideal).mean()
     assert diff < 0.6, diff  # before the bands: 1.96 at 2x, 5.4 at 4x (sampled, aliased)
     assert np.abs(sampled - ideal).mean() > 4 * diff  # sampling would be visibly different
+
+
+def test_tone_reference_input_is_low_passed(engine) -> None:
+    """The whole-image tone reference of a big image is made from a shrunk copy: a grating of
+    period 4.5 px shrunk 4x must fade, not turn into a false period-9 pattern at full strength
+    (what plain striding, the old way, gives)."""
+    from style_transfer.engine.progress import Progress
+    from style_transfer.engine.render import Render
+
+    grating = (_stripes(512, 4096, 4.5) * 255).astype(np.uint8)
+    r = Render(grating, engine.network("int8"), np.zeros(100, np.float32), RenderOptions(),
+               Progress(None, None))
+    small = r._small_image()[..., 0]
+    assert small.shape == (128, 1024)
+    strided = grating[::4, ::4, 0] / 255.0
+    assert strided.std() > 0.15  # the aliased pattern, at full strength
+    assert small.std() < 0.35 * strided.std(), (small.std(), strided.std())
