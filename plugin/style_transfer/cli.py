@@ -14,7 +14,7 @@ import re
 import signal
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence, Set
 
 from .version import __version__
 
@@ -281,31 +281,36 @@ def run_stylize(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _file_key(p: Path) -> object:
+    """What makes two paths one file: device and inode (also hard links, symlinks and
+    case-insensitive file systems), else the resolved path for files that do not exist."""
     try:
-        return os.path.samefile(a, b)  # also hard links and case-insensitive file systems
+        st = p.stat()
+        return (st.st_dev, st.st_ino)
     except OSError:
-        return a.resolve() == b.resolve()
+        return p.resolve()
 
 
 def _refuse_overwriting_inputs(written: List[Path], inputs: List[Path]) -> None:
-    """No output may land on any input: content, style, mask (it would be replaced, exit 0)."""
+    """No output may land on any input: content, style, preset, mask (it would be replaced
+    with exit 0)."""
+    taken = {_file_key(src): src for src in inputs}
     for dst in written:
-        for src in inputs:
-            if _same_file(dst, src):
-                raise UsageError(f"{dst}: would overwrite the input {src}; choose another -o "
-                                 "or --save-preset")
+        src = taken.get(_file_key(dst))
+        if src is not None:
+            raise UsageError(f"{dst}: would overwrite the input {src}; choose another -o "
+                             "or --save-preset")
 
 
 def _check_writable(paths: List[Path]) -> None:
     """Every output's folder must take a new file (tried once per folder)."""
     from .engine.images import check_writable
 
-    tried: Dict[Path, bool] = {}
+    tried: Set[Path] = set()
     for p in paths:
         if p.is_dir() or p.parent not in tried:
             check_writable(p)
-            tried[p.parent] = True
+            tried.add(p.parent)
 
 
 # -- models --------------------------------------------------------------------------------------
