@@ -24,7 +24,17 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def test_version(tmp_path: Path) -> None:
     r = _cli("--version", cwd=tmp_path)
-    assert r.returncode == 0 and r.stdout.strip() == f"style-transfer {__version__}"
+    version, runtime = r.stdout.strip().splitlines()
+    assert r.returncode == 0 and version == f"style-transfer {__version__}"
+    assert runtime.startswith(("runtime: OpenVINO ", "runtime: LiteRT ")), runtime
+
+
+def test_version_names_the_runtime_asked_for(tmp_path: Path) -> None:
+    env = {"STYLE_TRANSFER_RUNTIME": "litert"}
+    r = subprocess.run([sys.executable, "-m", "style_transfer.cli", "--version"], cwd=tmp_path,
+                       env=dict(os.environ, PYTHONPATH=str(REPO / "plugin"), **env),
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.splitlines()[1].startswith("runtime: LiteRT 2."), r.stdout
 
 
 def test_single_file_with_blend_strength_and_preset(tmp_path: Path, images_dir: Path) -> None:

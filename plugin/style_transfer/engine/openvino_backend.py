@@ -16,8 +16,9 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -130,6 +131,63 @@ def make_sizes_scale_driven(model: Any) -> int:
     return replaced
 
 
+def _statistics_nodes(model: Any) -> List[Any]:
+    """The ReduceMean nodes of every instance normalisation (mean over H,W, then the mean of
+    the squared difference): 26 in our transformers, each [1, C, 1, 1]."""
+    nodes = []
+    for node in model.get_ordered_ops():
+        if node.get_type_name() != "ReduceMean":
+            continue
+        axes = node.input(1).get_source_output().get_node()
+        if axes.get_type_name() == "Constant" and sorted(int(a) for a in axes.get_data()) == \
+                [2, 3] and node.get_attributes().get("keep_dims"):
+            nodes.append(node)
+    return nodes
+
+
+def split_statistics(model: Any) -> Tuple[Any, Any, List[str]]:
+    """(statistics model, apply model, names): the first gives every instance-norm mean and
+    variance of an image; the second takes them as inputs instead of measuring its own, so
+    tiles painted with the statistics of the whole image match a whole-image call."""
+    import openvino as ov
+    from openvino import opset13 as ops
+
+    stats = model.clone()
+    results = [ops.result(n.output(0)) for n in _statistics_nodes(stats)]
+    stats_model = ov.Model(results, stats.get_parameters(), "statistics")
+    apply = model.clone()
+    names = []
+    for i, node in enumerate(_statistics_nodes(apply)):
+        name = f"in_stat_{i}"
+        param = ops.parameter(node.output(0).get_partial_shape(),
+                              node.get_output_element_type(0), name=name)
+        param.output(0).set_names({name})
+        node.output(0).replace(param.output(0))
+        apply.add_parameters([param])
+        names.append(name)
+    apply.validate_nodes_and_infer_types()
+    return stats_model, apply, names
+
+
+class _SharedStatistics:
+    """The network with its instance-norm statistics fixed (from the whole image): what tiles
+    use above the one-call budget. Everything but transform delegates to the network."""
+
+    def __init__(self, net: OpenVINONetwork, stats: List[np.ndarray]) -> None:
+        self._net = net
+        self._stats = stats
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._net, name)
+
+    def transform(self, content: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        return self.submit_transform(content, vector, True).result()
+
+    def submit_transform(self, content: np.ndarray, vector: np.ndarray,
+                         solo: bool = False) -> Future[np.ndarray]:
+        return self._net._pool.submit(self._net._transform, content, vector, self._stats)
+
+
 class OpenVINONetwork(Network):
     """A transformer file on OpenVINO: any input size (a multiple of 4, padded here like the
     LiteRT dynamic model), compiled once per size. One worker thread with every core: a whole
@@ -161,7 +219,8 @@ class OpenVINONetwork(Network):
         self.input_hw = (shape[1].get_length(), shape[2].get_length())
         make_sizes_scale_driven(self._model)
         self.dynamic = True
-        self._compiled: OrderedDict[Tuple[int, int], Any] = OrderedDict()
+        self._compiled: OrderedDict[Tuple[str, int, int], Any] = OrderedDict()
+        self._split: Optional[Tuple[Any, Any, List[str]]] = None
         self.compile_seconds = 0.0
 
     def _inputs(self) -> Tuple[str, str]:
@@ -192,25 +251,30 @@ class OpenVINONetwork(Network):
             return self.precision
         return default_precision()
 
-    def request(self, h: int, w: int) -> Any:
-        """The infer request for one (padded) input size; compiles on first use. Only the pool
-        thread calls this, so no lock is needed around the LRU."""
+    def request(self, h: int, w: int, kind: str = "") -> Any:
+        """The infer request for one (padded) input size of the whole network (kind ""), its
+        statistics part ("stats") or its apply part ("apply"); compiles on first use. Only
+        the pool thread calls this, so no lock is needed around the LRU."""
         import time
 
-        key = (h, w)
+        key = (kind, h, w)
         req = self._compiled.get(key)
         if req is not None:
             self._compiled.move_to_end(key)
             return req
         t = time.perf_counter()
-        self._model.reshape({self._image: [1, h, w, 3], self._vector: [1, 1, 1, STYLE_DIM]})
+        if kind and self._split is None:
+            self._split = split_statistics(self._model)
+        model = self._model if not kind else self._split[0 if kind == "stats" else 1]
+        model.reshape({self._image: [1, h, w, 3], self._vector: [1, 1, 1, STYLE_DIM]})
         try:
-            compiled = self._core.compile_model(self._model, self.device, self.config())
+            compiled = self._core.compile_model(model, self.device, self.config())
         except Exception as e:
             raise ModelError(f"OpenVINO cannot compile {self.path.name} for {w}x{h} on "
                              f"{self.device}: {_first_line(e)}") from e
         out_shape = tuple(compiled.output(0).get_shape())
-        if out_shape[1:3] != (h, w):  # the Interpolate trap: never return a wrong-size image
+        # the Interpolate trap: never return a wrong-size image
+        if kind != "stats" and out_shape[1:3] != (h, w):
             raise ModelError(f"{self.path.name} on OpenVINO gives {out_shape[2]}x{out_shape[1]} "
                              f"for a {w}x{h} input; use the LiteRT runtime for this model")
         req = compiled.create_infer_request()
@@ -224,14 +288,39 @@ class OpenVINONetwork(Network):
         """Compile for an h x w content image now (warm-up), on the pool thread."""
         self._pool.submit(self.request, *padded_size(h, w)).result()
 
-    def _transform(self, content: np.ndarray, vector: np.ndarray) -> np.ndarray:
-        h, w = content.shape[:2]
+    def _inputs_for(self, content: np.ndarray, vector: np.ndarray) -> Dict[str, np.ndarray]:
         x = np.ascontiguousarray(dynamic_pad(content)[None], dtype=np.float32)
-        req = self.request(x.shape[1], x.shape[2])
         v = np.ascontiguousarray(vector.reshape(1, 1, 1, STYLE_DIM), dtype=np.float32)
-        inputs = {self._image: x, self._vector: v}
+        return {self._image: x, self._vector: v}
+
+    def _transform(self, content: np.ndarray, vector: np.ndarray,
+                   stats: Optional[List[np.ndarray]] = None) -> np.ndarray:
+        h, w = content.shape[:2]
+        inputs = self._inputs_for(content, vector)
+        ph, pw = inputs[self._image].shape[1:3]
+        if stats is None:
+            req = self.request(ph, pw)
+        else:
+            assert self._split is not None
+            req = self.request(ph, pw, "apply")
+            inputs.update(zip(self._split[2], stats))
         self._invoke(lambda: req.infer(inputs, share_inputs=True))
         return np.array(req.get_output_tensor(0).data[0, :h, :w], copy=True)
+
+    def statistics(self, image: np.ndarray, vector: np.ndarray) -> List[np.ndarray]:
+        """Every instance-norm mean and variance the network measures on `image`."""
+        def run() -> List[np.ndarray]:
+            inputs = self._inputs_for(image, vector)
+            req = self.request(*inputs[self._image].shape[1:3], "stats")
+            self._invoke(lambda: req.infer(inputs, share_inputs=True))
+            return [np.array(t.data, copy=True) for t in req.output_tensors]
+
+        return self._pool.submit(run).result()
+
+    def with_statistics(self, image: np.ndarray, vector: np.ndarray) -> Any:
+        """This network with the statistics of `image` (the whole picture, at most one call's
+        budget) fixed for every call: tiles then share the whole image's tones."""
+        return _SharedStatistics(self, self.statistics(image, vector))
 
     def _predict(self, image: np.ndarray) -> np.ndarray:
         raise ModelError("The style network runs on LiteRT (6 ms there, 12 ms on OpenVINO).")

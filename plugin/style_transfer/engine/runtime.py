@@ -102,9 +102,9 @@ class Network:
     _invoke (the one timing point; bench/child.py wraps it)."""
 
     runtime = "litert"
-    #: images up to this many px are painted in one call (tiles.plan_tiles)
+    #: a runtime that paints big images whole sets its pixel budget for one call here, and its
+    #: largest tile side above it (tiles.plan_tiles); 0 = LiteRT's 384 px tile rules
     one_call_pixels = 0
-    #: largest tile side for a model that takes any size (tiles.plan_tiles)
     tile_side = 384
 
     def __init__(self, path: Path, threads: Optional[int], workers: int,
@@ -197,7 +197,6 @@ class LiteRTNetwork(Network):
     (oversubscribed cores). Inputs are matched by name and shape, never by position."""
 
     runtime = "litert"
-    one_call_pixels = 512 * 512  # tiles.DYNAMIC_ONE_CALL; memory grows ~1.5 GB per megapixel
 
     def __init__(
         self,
