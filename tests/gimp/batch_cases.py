@@ -207,6 +207,14 @@ def case_last_values(case):
     again = call(image, [source], "stripes.jpg", run_mode=Gimp.RunMode.WITH_LAST_VALS,
                  strength=1.0, preserve_colors=False, model="int8")
     rec = {"first": first, "again": again, "layers": stack(image)}
+    # The file GIMP saved them in, read now: later interactive runs (GUI tests) overwrite it.
+    import glob
+
+    saved = glob.glob(os.path.expanduser(
+        "~/.config/GIMP/3.0/plug-in-settings/*plug-in-style-transfer.last"))
+    if saved:
+        with open(saved[0], encoding="utf-8") as f:
+            rec["last_file"] = f.read()
     by_id = {layer.get_id(): layer for layer in image.get_layers()}
     new_ids = [i for i in by_id if i not in (first_id, source.get_id())]
     if first_id in by_id and len(new_ids) == 1:

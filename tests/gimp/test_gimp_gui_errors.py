@@ -109,3 +109,34 @@ def test_cancel_while_rendering_keeps_the_dialog_and_the_image_clean(
     close_with_escape(session, wid, result_file)
     image_is_untouched(session)
     assert "inconsistent state" not in log_text(session, name)
+
+
+# Where GIMP 3.0.4 puts the Cancel button of a plug-in's progress in the image window's status
+# bar, relative to that window, with this test's gimprc on a 1280x800 Xvfb screen (found on a
+# screenshot: tests/_artifacts/gimp/progress-cancel-1-painting.png shows it).
+PROGRESS_CANCEL = (768, 562)
+
+
+def test_gimp_progress_cancel_leaves_the_image_untouched(gimp: GimpChroot,
+                                                         session: GuiSession) -> None:
+    result_file, _ = start_preview_case(gimp, session, 2000, "gui-progress-cancel",
+                                        props={"style-scale": 1.0})
+    wid = open_dialog(session)
+    session.x(["xdotool", "key", "--clearmodifiers", "Return"])  # OK: several seconds of work
+    time.sleep(2.0)
+    session.x(["xdotool", "windowmove", wid, "1060", "100"])  # uncover the status bar
+    image_wid, _ = session.wait(session.image_window, 10, "the image window")
+    geometry = session.x(["xdotool", "getwindowgeometry", image_wid])
+    x0, y0 = (int(v) for v in geometry.split("Position: ")[1].split(" ")[0].split(","))
+    time.sleep(0.5)
+    session.screenshot("progress-cancel-1-painting.png")
+    session.x(["xdotool", "mousemove", str(x0 + PROGRESS_CANCEL[0]),
+               str(y0 + PROGRESS_CANCEL[1]), "click", "1"])
+    result = read_result(session, result_file, 30, "GIMP to stop the plug-in")
+    session.screenshot("progress-cancel-2-after.png")
+    assert "exception" not in result, result["exception"]
+    assert result["status"] != "success" and result["layers_after"] == ["small.png"], result
+    image_is_untouched(session)
+    text = log_text(session, "test_gimp_progress_cancel_leaves_the_image_untouched.log")
+    assert "style-transfer: painting 1 layer(s)" in text and "style-transfer: added" not in text
+    assert "inconsistent state" not in text, text

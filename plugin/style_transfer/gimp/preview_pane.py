@@ -109,6 +109,9 @@ class PreviewPane:
                                      whole=self.content if plan.detail else None, cancel=cancel)
             shown = self._composite(area, painted, plan)
             text = f"Preview of {what} ({time.monotonic() - start:.1f} s)."
+            status = getattr(eng, "runtime_status", None)  # what the render ran on, and why
+            if status is not None:
+                text += f"\nEngine: {status(settings.runtime)}"
             GLib.idle_add(self._show, generation, shown, text, painted, plan)
         except Exception as exc:  # Cancelled included: a newer one runs
             from ..engine import Cancelled
