@@ -29,4 +29,12 @@ PY=${PYTHON:-python3}
 .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
 .venv/bin/ruff check .
 .venv/bin/python -m pytest -ra "$@"
+if [ $# -eq 0 ]; then
+    # the first pass ran the engine on auto (= OpenVINO, in the test extras); the rendering
+    # tests again on LiteRT, the reference runtime and the fallback
+    echo "[test.sh] engine rendering tests again with STYLE_TRANSFER_RUNTIME=litert"
+    STYLE_TRANSFER_RUNTIME=litert .venv/bin/python -m pytest -q tests/engine/test_render.py \
+        tests/engine/test_scale_and_tiles.py tests/engine/test_regions.py \
+        tests/engine/test_style.py tests/engine/test_cli.py
+fi
 echo "[test.sh] finished in $(( $(date +%s) - t0 ))s"

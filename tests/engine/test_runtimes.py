@@ -124,3 +124,20 @@ def test_status_lines(engine) -> None:
     assert engine.runtime_status("litert").startswith("LiteRT 2.")
     status = engine.runtime_status("openvino")
     assert status.startswith("OpenVINO 20") and "(CPU, " in status, status
+
+
+def test_warm_up_compiles_what_the_first_preview_needs(models_dir) -> None:
+    eng = Engine(models=models_dir, runtime="openvino")
+    shape = eng.preview_shape(600, 800)
+    assert eng.warm_up("int8", None, shape).startswith("OpenVINO ")
+    net = eng.network("int8")
+    compiled = net.compile_seconds
+    x = np.full((*shape, 3), 0.5, np.float32)
+    assert net.transform(x, np.zeros(100, np.float32)).shape == (*shape, 3)
+    assert net.compile_seconds == compiled  # nothing left to compile
+
+
+def test_preview_shapes_are_few() -> None:
+    shapes = {Engine.preview_shape(h, w) for h in range(100, 3000, 37) for w in range(80, 4000, 53)}
+    assert all(512 in s and s[0] % 64 == 0 and s[1] % 64 == 0 for s in shapes)
+    assert len(shapes) <= 16, sorted(shapes)
