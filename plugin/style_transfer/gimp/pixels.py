@@ -86,7 +86,7 @@ def mask_from_bytes(data: bytes | bytearray | memoryview, width: int,
 
 
 def effective_mask(mask: np.ndarray | None) -> np.ndarray | None:
-    """None when the mask selects everything fully, so the engine skips the blend."""
+    """None when the mask covers everything fully: the result's alpha is then left as is."""
     if mask is None or bool(np.all(mask >= 1.0)):
         return None
     return mask
