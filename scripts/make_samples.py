@@ -1,7 +1,9 @@
 """Draw the project's own sample images (no third-party pictures are committed or needed):
 a small landscape to restyle and an abstract 'painting' to take the style from.
 
-    python scripts/make_samples.py OUT_DIR   ->  OUT_DIR/content.png, OUT_DIR/style.png
+    python scripts/make_samples.py OUT_DIR   ->  OUT_DIR/content.png, OUT_DIR/style.png,
+        OUT_DIR/style2.png (a second, cool-toned 'painting') and OUT_DIR/sky.png (a feathered
+        mask of the landscape's sky, for the two-region example)
     python scripts/make_samples.py --strip CONTENT STYLE RESULT OUT.jpg   (README picture)
 """
 
@@ -69,9 +71,34 @@ def painting(size: int = 512, seed: int = 7) -> Image.Image:
     return img.filter(ImageFilter.SMOOTH)
 
 
+def mosaic(size: int = 512, seed: int = 11) -> Image.Image:
+    """A second style unlike the first: cool, angular tiles with dark seams."""
+    rng = np.random.default_rng(seed)
+    img = Image.new("RGB", (size, size), (20, 25, 35))
+    d = ImageDraw.Draw(img)
+    palette = [(40, 90, 160), (90, 170, 200), (220, 230, 240), (30, 60, 90), (120, 200, 180)]
+    for _ in range(420):
+        cx, cy = rng.uniform(0, size, 2)
+        r = rng.uniform(8, 40)
+        pts = [(cx + r * math.cos(a), cy + r * math.sin(a))
+               for a in np.sort(rng.uniform(0, 2 * math.pi, int(rng.integers(3, 6))))]
+        d.polygon(pts, fill=palette[int(rng.integers(len(palette)))], outline=(10, 10, 20))
+    return img
+
+
+def sky_mask(w: int = 960, h: int = 640) -> Image.Image:
+    """White over the landscape's sky (above the far hills), black below, feathered 40 px."""
+    y = np.arange(h, dtype=np.float32)[:, None]
+    edge = 0.5 * h  # the far hills start at about 0.55 h, give or take their waves
+    m = np.clip((edge - y) / 40.0 + 0.5, 0.0, 1.0) * np.ones((1, w), np.float32)
+    return Image.fromarray((m * 255).astype(np.uint8))
+
+
 def strip(content: Path, style: Path, result: Path, out: Path, height: int = 320) -> None:
-    """content | style | result side by side (the README picture)."""
-    ims = [Image.open(p).convert("RGB") for p in (content, style, result)]
+    """content | style | result side by side (the README picture); RESULT may be
+    STYLE2,RESULT for the two-region picture: content | style | style2 | result."""
+    paths = [content, style, *(Path(p) for p in str(result).split(","))]
+    ims = [Image.open(p).convert("RGB") for p in paths]
     ims = [im.resize((round(im.width * height / im.height), height), Image.LANCZOS) for im in ims]
     canvas = Image.new("RGB", (sum(im.width for im in ims) + 20, height), (255, 255, 255))
     x = 0
@@ -90,7 +117,11 @@ def main(argv: list) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     landscape().save(folder / "content.png")
     painting().save(folder / "style.png")
-    print(f"wrote {folder / 'content.png'} and {folder / 'style.png'}")
+    mosaic().save(folder / "style2.png")
+    sky = sky_mask()
+    sky.save(folder / "sky.png")
+    Image.fromarray(255 - np.asarray(sky)).save(folder / "ground.png")
+    print(f"wrote content.png, style.png, style2.png, sky.png and ground.png in {folder}")
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ import re
 import signal
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Sequence, Set
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from .version import __version__
 
@@ -77,6 +78,45 @@ def _weights(text: str) -> List[float]:
         raise argparse.ArgumentTypeError(f"'{text}' is not a comma-separated list") from None
 
 
+@dataclass(frozen=True)
+class RegionArg:
+    """--region MASK=STYLE[:W][,STYLE[:W]...]: the styles painted where MASK is white."""
+
+    mask: str
+    styles: Tuple[str, ...]
+    weights: Tuple[float, ...]  # normalised like --weights; 1 each when not given
+
+
+def _region(text: str) -> RegionArg:
+    mask, eq, rest = text.partition("=")
+    if not eq or not mask or not rest:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not MASK=STYLE[,STYLE...] (e.g. sky.png=udnie.jpg:0.7,stripes.jpg:0.3)")
+    styles: List[str] = []
+    weights: List[float] = []
+    for item in rest.split(","):
+        path, _, weight = item.rpartition(":")
+        try:  # a weight after the last ':' (a Windows drive letter is no number)
+            weights.append(float(weight))
+            styles.append(path)
+        except ValueError:
+            weights.append(1.0)
+            styles.append(item)
+    if any(not x for x in styles):
+        raise argparse.ArgumentTypeError(f"'{text}' names an empty style")
+    return RegionArg(mask, tuple(styles), tuple(weights))
+
+
+def _scale_range(text: str) -> Tuple[float, float]:
+    try:
+        lo, hi = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not LO,HI (e.g. 0.5,2)") from None
+    for v in (lo, hi):
+        _scale(repr(v))  # the same range as --scale
+    return lo, hi
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=PROG,
@@ -85,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("content", nargs="+", metavar="CONTENT",
                    help="image files, folders or glob patterns")
-    p.add_argument("-s", "--style", action="append", required=True, metavar="S",
+    p.add_argument("-s", "--style", action="append", default=[], metavar="S",
                    help="style image, preset .json or .npy vector; repeat to blend styles")
     p.add_argument("-w", "--weights", type=_weights, help="one weight per --style, e.g. 0.7,0.3")
     p.add_argument("--strength", type=_strength, default=1.0,
@@ -96,6 +136,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preserve-colors", action="store_true",
                    help="keep the content's colours, take only lightness from the style")
     p.add_argument("--mask", metavar="M", help="grayscale image, same size: white = stylize")
+    paint = p.add_argument_group(
+        "painting the style by region (masks and maps: grayscale images of the content's size)")
+    paint.add_argument("--region", type=_region, action="append", default=[],
+                       metavar="MASK=STYLE[:W],...",
+                       help="paint these styles where MASK is white; repeatable. Pixels in no "
+                       "region keep --style, or the original when there is no --style")
+    paint.add_argument("--strength-map", metavar="IMG",
+                       help="per-pixel strength: white = --strength, black = 0")
+    paint.add_argument("--scale-map", metavar="IMG",
+                       help="per-pixel stroke size: black = LO, white = HI of --scale-range")
+    paint.add_argument("--scale-range", type=_scale_range, metavar="LO,HI",
+                       help="the two style scales --scale-map blends (e.g. 0.5,2)")
+    paint.add_argument("--color-source", metavar="IMG",
+                       help="take the colours (chroma statistics) of this image")
     from .engine.models import DEFAULT_MODEL, model_choices  # the one model list
 
     p.add_argument("--model", default=DEFAULT_MODEL, choices=[c.name for c in model_choices()],
@@ -248,8 +302,9 @@ def run_stylize(args: argparse.Namespace) -> int:
     inputs = expand_inputs(args.content)
     outputs = output_paths(inputs, args.output)
     written = outputs + ([Path(args.save_preset)] if args.save_preset else [])
+    _check_painting_args(args)
     _refuse_overwriting_inputs(written, inputs + [Path(s) for s in args.style]
-                               + ([Path(args.mask)] if args.mask else []))
+                               + [Path(f) for f in _side_inputs(args)])
     if args.weights is not None and len(args.weights) != len(args.style):
         raise UsageError(f"{len(args.weights)} weights for {len(args.style)} styles")
 
@@ -260,8 +315,13 @@ def run_stylize(args: argparse.Namespace) -> int:
         with native_stderr_silenced():  # keep stderr for our one-line messages
             engine.network("predictor-int8")
         warm = _warm_up(engine, args, inputs[0])  # overlaps with reading the styles
-        vector = engine.style_mix(args.style, args.weights, args.style_mode)
-        if args.save_preset:
+        vector = engine.style_mix(args.style, args.weights, args.style_mode) if args.style else None
+        regions = [(load_image(r.mask), engine.style_mix(list(r.styles), r.weights,
+                                                         args.style_mode), r.mask)
+                   for r in args.region]
+        maps = {name: load_image(getattr(args, name)) if getattr(args, name) else None
+                for name in ("strength_map", "scale_map", "color_source")}
+        if args.save_preset and vector is not None:
             first = args.style[0]
             thumb = load_image(first) if Path(first).suffix.lower() in IMAGE_EXTS else None
             name = " + ".join(Path(s).stem for s in args.style)
@@ -291,8 +351,12 @@ def run_stylize(args: argparse.Namespace) -> int:
             options = RenderOptions(strength=args.strength, scale=args.scale,
                                     preserve_colors=args.preserve_colors, mask=m,
                                     model=args.model, style_mode=args.style_mode)
-            out = engine.stylize(content, [vector], options=options, progress=progress,
-                                 cancel=cancel)
+            if regions or any(v is not None for v in maps.values()):
+                out = _paint(engine, content, vector, regions, maps, args, options, progress,
+                             cancel)
+            else:
+                out = engine.stylize(content, [vector], options=options, progress=progress,
+                                     cancel=cancel)
             save_image(dst, out)
         except (EngineError, OSError) as e:  # OSError: the disk filled up, the folder went...
             failures += 1
@@ -304,6 +368,44 @@ def run_stylize(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"{src} -> {dst}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _check_painting_args(args: argparse.Namespace) -> None:
+    if not args.style and not args.region:
+        raise UsageError("give a style (--style S) or a region (--region MASK=STYLE)")
+    if args.save_preset and not args.style:
+        raise UsageError("--save-preset saves the --style blend; give --style")
+    if (args.scale_map is None) != (args.scale_range is None):
+        raise UsageError("--scale-map and --scale-range go together")
+
+
+def _side_inputs(args: argparse.Namespace) -> List[str]:
+    """Every file the command reads besides the content and the styles."""
+    files = [args.mask, args.strength_map, args.scale_map, args.color_source]
+    files += [r.mask for r in args.region] + [s for r in args.region for s in r.styles]
+    return [f for f in files if f]
+
+
+def _paint(engine: Any, content: Any, vector: Any, regions: List[Any], maps: Dict[str, Any],
+           args: argparse.Namespace, options: Any, progress: Any, cancel: Any) -> Any:
+    """Regions / maps: engine.regions.paint, with the masks checked against this content."""
+    from .engine.regions import PaintMaps, Region
+
+    strength_map = maps["strength_map"]
+    if strength_map is not None and args.strength < 1.0:
+        from .engine.regions import as_map
+
+        # white = --strength: scale the map, so --strength stays the top of the range
+        h, w = content.shape[:2]
+        strength_map = as_map(strength_map, h, w, "strength map") * args.strength
+    paint_maps = PaintMaps(
+        regions=[Region(mask, [v], None, Path(name).name) for mask, v, name in regions],
+        strength_map=strength_map, scale_map=maps["scale_map"], scale_range=args.scale_range,
+        color_source=maps["color_source"])
+    styles = [vector] if vector is not None else []
+    from .engine.regions import paint
+
+    return paint(engine, content, styles, None, options, paint_maps, progress, cancel)
 
 
 def _file_key(p: Path) -> object:
@@ -363,10 +465,8 @@ def run_models(argv: Sequence[str]) -> int:
         for model_id in ids:
             try:
                 spec = store.spec(model_id)
-                local, _ = store.find_local(spec.id)
-                if local is None or local.parent != store.cache_dir:
-                    _copy_into_cache(store, spec, local)
-                print(f"{spec.id}: ok ({store.path(spec.id)})")
+                store.fetch(spec.id)  # verified copy in the cache: copied or downloaded
+                print(f"{spec.id}: ok ({store.cache_dir / spec.file})")
             except EngineError as e:
                 failed += 1
                 print(f"{PROG}: error: {e}", file=sys.stderr)
@@ -382,19 +482,6 @@ def run_models(argv: Sequence[str]) -> int:
             bad += 1
             print(f"{spec.id}: missing (run `{PROG} models fetch`)")
     return 1 if bad else 0
-
-
-def _copy_into_cache(store, spec, local: Optional[Path]) -> None:
-    """Put a verified copy in the cache: from a local folder by copying, else by download."""
-    import shutil
-
-    if local is not None:
-        store.cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = store.cache_dir / (spec.file + ".part")
-        shutil.copyfile(local, tmp)
-        os.replace(tmp, store.cache_dir / spec.file)
-    else:
-        store.path(spec.id)
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
