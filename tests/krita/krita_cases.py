@@ -390,6 +390,60 @@ def main(args: List[str]) -> None:
         results["reference_mean_u8"] = float(ref8[..., :3].mean()) if ref8 is not None else None
         return results
 
+    def preview_truth() -> Dict[str, Any]:
+        """The preview against what Apply paints, on a large canvas, at Auto and at 1x: the
+        Apply result cut to the preview's region and scaled to its size (common.preview)."""
+        from style_transfer.common import preview
+        from style_transfer.krita.qt import QEventLoop, QTimer
+
+        w, h = 2400, 1600
+        doc = make_doc(k, w, h, "RGBA", "U8", "large")
+        src = doc.createNode("photo", "paintlayer")
+        doc.rootNode().addChildNode(src, None)
+        paint(src, load_rgba8(f"{images}/stata.jpg", w, h), 0, 0)
+        doc.refreshProjection()
+        out: Dict[str, Any] = {}
+        for label, scale in (("auto", None), ("1x", 1.0)):
+            s = S(styles=base.styles, strength=0.8, scale=scale, model="int8")
+            got: Dict[str, Any] = {}
+            loop = QEventLoop()
+
+            def ready(image: Any, plan: Any, got: Dict[str, Any] = got,
+                      loop: Any = loop) -> None:
+                got["image"], got["plan"] = image, plan
+                loop.quit()
+
+            ctl.preview_ready.connect(ready)
+            t = time.time()
+            err = ctl.preview(s, doc, src)
+            if err is None:
+                QTimer.singleShot(300_000, loop.quit)
+                loop.exec() if hasattr(loop, "exec") else loop.exec_()
+            ctl.preview_ready.disconnect(ready)
+            r: Dict[str, Any] = {"preview_error": err, "preview_seconds": round(time.time() - t, 2)}
+            out[label] = r
+            if "image" not in got:
+                continue
+            plan = got["plan"]
+            r.update(detail=plan.detail, region=list(plan.region), paint_hw=list(plan.paint_hw),
+                     working_hw=list(plan.working_hw))
+            t = time.time()
+            done = wait_finished(ctl, lambda s=s: ctl.apply(s, doc, src))
+            r["apply_seconds"] = round(time.time() - t, 2)
+            res = done.get("layer")
+            if res is None:
+                r["apply_message"] = done.get("message") or done.get("start_error")
+                continue
+            mine = layers.bytes_to_rgba(bytes(res.pixelData(0, 0, w, h)), w, h, "U8")
+            r["psnr_db"] = round(float(preview.compare(mine, got["image"], plan)), 2)
+            # what the old preview did (a 256 px thumbnail at scale 1) for comparison
+            thumb = load_rgba8(f"{images}/stata.jpg", 256, 171)
+            old = ctl.engine().stylize(thumb, [udnie], [1.0], s.render_options(scale=1.0))
+            whole = preview.PreviewPlan((h, w), (h, w), (0, 0, w, h), (171, 256))
+            r["old_thumbnail_psnr_db"] = round(float(preview.compare(mine, old, whole)), 2)
+            res.remove()
+        return out
+
     def cancel() -> Dict[str, Any]:
         doc = make_doc(k, 1600, 1200, "RGBA", "U8", "cancel")
         src = doc.createNode("big", "paintlayer")
@@ -666,6 +720,7 @@ def main(args: List[str]) -> None:
     case("cmyk", cmyk)
     case("default_profiles", default_profiles)
     case("cancel", cancel)
+    case("preview_truth", preview_truth)
     case("close_during_apply", close_during_apply)
     case("layer_deleted", layer_deleted_during_apply)
     case("layer_moved", layer_moved_during_apply)

@@ -16,11 +16,12 @@ import os
 import select
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any, Dict
 
-from kritatest import ARTIFACTS, HERE, installed, require_krita, run_installer, user_env
+from kritatest import ARTIFACTS, HERE, REPO, installed, require_krita, run_installer, user_env
 
 
 def _start_xvfb(screen: str) -> tuple[subprocess.Popen, str]:
@@ -70,7 +71,7 @@ def _add_probe(home: Path) -> None:
 
 
 def run_gui(tmp_path: Path, home: Path, name: str, screen: str,
-            extra_env: Dict[str, str]) -> Dict[str, Any]:
+            extra_env: Dict[str, str], timeout: int = 150) -> Dict[str, Any]:
     """Start Krita on its own Xvfb, wait for the probe's report, take a screenshot
     (ARTIFACTS/<name>.png), stop both. Returns the probe's report."""
     _add_probe(home)
@@ -90,7 +91,7 @@ def run_gui(tmp_path: Path, home: Path, name: str, screen: str,
         krita = subprocess.Popen(["krita", "--nosplash"], env=env, stdout=log,
                                  stderr=subprocess.STDOUT, cwd=str(home))
         state: Dict[str, Any] = {}
-        deadline = time.time() + 150
+        deadline = time.time() + timeout
         while time.time() < deadline and krita.poll() is None:
             if out.is_file():
                 state = json.loads(out.read_text(encoding="utf-8") or "{}")
@@ -243,3 +244,94 @@ def test_gui_closing_the_document_during_apply(tmp_path: Path, models_dir: Path,
     assert state["documents_after"] == state["documents_before"] - 1
     assert state["other_open"] and state["other_modified"]
     assert state["other_layers"] == ["Background", "unsaved work"]
+
+
+def test_gui_repeat_apply_is_visible_and_the_dialog_action_never_applies(
+        tmp_path: Path, models_dir: Path, images_dir: Path):
+    """Apply at 80 %, strength to 40 %, Apply again: the new result is on top (the canvas shows
+    it), the photo stays the active layer. Filter › Style Transfer… only shows the docker (also
+    when it was closed), Apply Style Transfer Again repeats the last Apply with a new name."""
+    require_krita("Xvfb", "import")
+    home = tmp_path / "home"
+    installed(home, models_dir)
+    state = run_gui(tmp_path, home, "krita_gui_repeat", "1600x1000",
+                    {"ST_GUI_PROBE_MODE": "repeat",
+                     "ST_GUI_PROBE_STYLE": str(images_dir / "udnie.jpg")})
+    a80, a40, shown, closed, again = state["steps"]
+    s80, s40 = "Stylized · udnie 80%", "Stylized · udnie 40%"
+    assert a80["stack"] == ["Background", "photo", s80] and a80["active"] == "photo"
+    assert a80["canvas_vs_top"] == 0  # the canvas shows the result
+    assert a40["stack"] == ["Background", "photo", s80, s40] and a40["active"] == "photo"
+    assert a40["canvas_vs_top"] == 0  # ... and the NEW result, not the first one
+    assert shown["stack"] == a40["stack"] and not shown["busy"]  # nothing applied
+    assert shown["docker_visible"] and shown["apply_has_focus"]
+    assert closed["was_hidden"] and closed["docker_visible"] and closed["floating"]
+    assert closed["stack"] == a40["stack"] and not closed["busy"]
+    assert again["stack"] == [*a40["stack"], f"{s40} (2)"] and again["active"] == "photo"
+    assert again["canvas_vs_top"] == 0
+
+
+def _first_start(tmp_path: Path, models_dir: Path, screen: str) -> dict:
+    require_krita("Xvfb", "import")
+    home = tmp_path / "home"
+    installed(home, models_dir)
+    name = f"krita_gui_first_start_{screen}"
+    state = run_gui(tmp_path, home, name, screen, {"ST_GUI_PROBE_MODE": "firststart"})
+    # what every Apply needs; the folded sections below may scroll on a short column
+    missing = [k for k, v in state["on_screen"].items() if not v and k != "preview"]
+    assert not missing, (missing, state["docker_geometry"], f"see {ARTIFACTS / name}.png")
+    return state
+
+
+def test_gui_docker_usable_at_first_start_1600x1000(tmp_path: Path, models_dir: Path):
+    """Styles with their buttons, strength, scale and Apply on screen without scrolling, right
+    after the first start (screenshot: tests/_artifacts/krita/krita_gui_first_start_*.png)."""
+    _first_start(tmp_path, models_dir, "1600x1000")
+
+
+def test_gui_docker_usable_at_first_start_1366x768(tmp_path: Path, models_dir: Path):
+    _first_start(tmp_path, models_dir, "1366x768")
+
+
+def test_gui_zip_import_then_install_dependencies_then_apply(tmp_path: Path, models_dir: Path,
+                                                            images_dir: Path):
+    """The zip route, as Krita users install plugins: `installer.py --zip`, imported by Krita's
+    own importer (Tools › Scripts › Import Python Plugin from File) and enabled as it enables
+    plugins; at first start the docker names every missing package; *Install dependencies*
+    runs pip for real against PyPI (the one networked test); then Apply works, no restart."""
+    require_krita("Xvfb", "import")
+    home = tmp_path / "home"
+    env = user_env(home)
+    dist = tmp_path / "dist"
+    r = subprocess.run([sys.executable, str(REPO / "installer.py"), "--zip", str(dist)],
+                       env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    (zip_path,) = dist.glob("*.zip")
+    resources = home / "data" / "krita"
+    resources.mkdir(parents=True)
+    out = tmp_path / "import.json"
+    kenv = dict(env, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(HERE))
+    subprocess.run(["kritarunner", "-s", "zip_import", "-f", "main", str(zip_path),
+                    str(resources), str(out)], env=kenv, capture_output=True, timeout=300,
+                   cwd=str(home))
+    imported = json.loads(out.read_text(encoding="utf-8"))
+    assert imported.get("imported") == ["style_transfer"], imported
+    pkg = resources / "pykrita" / "style_transfer"
+    assert (pkg / "__init__.py").is_file() and (pkg / "deps.py").is_file()
+    assert not (pkg / "_deps").exists()  # the zip carries no wheels
+    # enabled the way the importer's extension does it (Application.writeSetting)
+    (home / "config" / "kritarc").write_text("[python]\nenable_style_transfer=true\n",
+                                             encoding="utf-8")
+    state = run_gui(tmp_path, home, "krita_gui_zip", "1366x768",
+                    {"ST_GUI_PROBE_MODE": "zip",
+                     "ST_GUI_PROBE_STYLE": str(images_dir / "udnie.jpg")}, timeout=1000)
+    msg = state["docker_message"]
+    assert "ai-edge-litert" in msg and "pillow" in msg.lower(), msg  # every missing package
+    assert state["install_visible"] and state["dialogs_at_start"] == []
+    assert not state["apply_enabled_while_installing"]
+    assert state["message_after_install"] == "Dependencies installed; no restart needed.", state
+    assert not state["install_visible_after"] and state["status_after"].startswith("Ready")
+    assert (pkg / "_deps" / "ai_edge_litert").is_dir()
+    assert state["apply_error"] is None, state["apply_error"]
+    assert state["apply_message"] == "Added layer 'Stylized · udnie 100%'."
+    assert state["layers"] == ["Background", "photo", "Stylized · udnie 100%"]

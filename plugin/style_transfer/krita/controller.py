@@ -335,7 +335,7 @@ class Controller(QObject):
         layer = layers.add_result_layer(t.doc, above, out, t.content.rect, name,
                                         visible=not hidden)
         if source is not None:
-            t.doc.setActiveNode(source)  # Apply again stylizes the original, not the result
+            keep_active(t.doc, source)  # Apply again stylizes the original, not the result
         if hidden:
             return layer, (f"Added layer '{name}', hidden like its source layer "
                            f"'{source.name()}': show both to see it.")
@@ -412,6 +412,21 @@ class Controller(QObject):
     def _cancelled(self) -> None:
         self._end()
         self.finished.emit(None, "Cancelled.")
+
+
+def keep_active(doc: Any, node: Any) -> None:
+    """Make `node` the active layer again after a result was inserted. In the GUI, Krita
+    activates an inserted layer a moment later (queued), which would override an immediate
+    setActiveNode: so set it now and once more after the queued events ran."""
+    from .qt import QTimer
+
+    def again() -> None:
+        if layers.is_open(doc) and layers.live_node(doc, node) is not None:
+            doc.setActiveNode(node)
+
+    doc.setActiveNode(node)
+    QTimer.singleShot(0, again)
+    QTimer.singleShot(150, again)
 
 
 _controller: Optional[Controller] = None

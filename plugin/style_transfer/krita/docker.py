@@ -23,7 +23,7 @@ from .qt import QIcon, QImage, QPixmap, Qt, QTimer, QtWidgets
 from .widgets import THUMB, Section, StyleList
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff);;Presets (*.json)"
-PREVIEW_HEIGHT = 160  # the preview is shown at most this tall, so the docker stays compact
+PREVIEW_HEIGHT = 128  # the preview is shown at most this tall, so the docker stays compact
 
 
 def _thumbnail(entry: StyleRef) -> QIcon:
@@ -585,18 +585,18 @@ class StyleTransferDocker(DockWidget):
         self._setup_end()
         self.show_message(message)
 
-    def _installed(self, still_missing: List[str]) -> None:
+    def _installed(self, usable_now: bool) -> None:
         self._setup_end()
         self.ctl.reset_engine()
-        if still_missing:
-            self.show_message("Dependencies installed, but Krita's Python still cannot import "
-                              f"{', '.join(still_missing)}: restart Krita.")
-            return
-        try:
-            self.ctl.engine()
-        except ctl.EngineSetupError as e:
-            ctl.log.warning("engine import after install failed: %s", e)
+        if usable_now:
+            try:
+                self.ctl.engine()
+            except ctl.EngineSetupError as e:
+                ctl.log.warning("engine import after install failed: %s", e)
+                usable_now = False
+        if not usable_now:
             self.show_message("Dependencies installed: restart Krita to use them.")
+            self.status.setText("Restart Krita")
             return
         self._check_setup()
         done = "Dependencies installed; no restart needed."

@@ -3,14 +3,12 @@ Plugin from File) the wheels and models are missing; the docker lists them and t
 run on a worker thread by controller.Job, fetch them.
 
 The wheels are installed by deps.py, the one copy of that logic (installer.py uses it too), into
-the plugin's private _deps folder for Krita's own Python. The folder is then put on sys.path and
-the import caches dropped, so in most cases the plugin works without restarting Krita.
+the plugin's private _deps folder for Krita's own Python; deps.activate then puts the folder on
+sys.path and drops the import caches, so in most cases the plugin works without a restart.
 """
 
 from __future__ import annotations
 
-import importlib
-import sys
 from pathlib import Path
 from typing import Any, Callable, List
 
@@ -24,34 +22,21 @@ def missing_packages() -> List[str]:
     """pip names of the packages Krita's Python cannot import (deps.missing)."""
     from .. import deps
 
-    activate()  # a folder filled by an earlier Install dependencies counts
     return deps.missing()
 
 
-def activate() -> None:
-    """Put the private wheel folder on sys.path (after Krita's own folders: Krita's numpy and
-    PyQt always win) and drop the import caches, so packages installed now import."""
-    from .. import deps
-
-    folder = str(deps.deps_dir(PACKAGE_DIR))
-    if Path(folder).is_dir() and folder not in sys.path:
-        sys.path.append(folder)
-    importlib.invalidate_caches()
-
-
-def install_dependencies(progress: Progress, token: Any) -> List[str]:
-    """Worker thread: install the missing wheels for this Python. Returns what is still missing
-    afterwards ([] = usable now, without restarting Krita)."""
+def install_dependencies(progress: Progress, token: Any) -> bool:
+    """Worker thread: install the missing wheels for this Python into the plugin's _deps folder
+    and make them importable (deps.activate). True = usable now, False = restart Krita."""
     from .. import deps
 
     target = deps.deps_dir(PACKAGE_DIR)
-    progress(0.0, f"Installing {', '.join(deps.missing())} into {target}")
+    progress(0.0, f"Installing {', '.join(deps.missing())}")
     try:
         deps.install(target, progress=lambda line: progress(0.0, line))
     except deps.DependencyInstallError as e:
         raise UserError(f"Installing the dependencies failed: {e}") from None
-    activate()
-    return deps.missing()
+    return deps.activate(target)
 
 
 def needed_models(model: str) -> List[str]:

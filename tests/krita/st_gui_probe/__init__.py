@@ -124,8 +124,9 @@ def _probe() -> None:
     if not dock.isVisible():
         dock.show()
     STATE["docker_message"] = dock.message.text() if dock.message.isVisible() else ""
-    {"setup": _setup_mode, "vector": _vector_mode, "close": _close_mode}.get(MODE, _full_mode)(
-        k, win, qwin, dock)
+    modes = {"setup": _setup_mode, "vector": _vector_mode, "close": _close_mode,
+             "repeat": _repeat_mode, "firststart": _first_start_mode, "zip": _zip_mode}
+    modes.get(MODE, _full_mode)(k, win, qwin, dock)
 
 
 def _setup_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
@@ -179,7 +180,10 @@ def _close_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
     def close() -> None:
         STATE["busy_when_closing"] = ctl.busy
         STATE["progress_text"] = dock.progress.format()
-        doc.close()
+        # Krita would ask whether to save the modified document; the user answers Discard:
+        # the same as closing it unmodified
+        doc.setModified(False)
+        STATE["close_returned"] = doc.close()
 
     def finished(layer: Any, message: str) -> None:
         ctl.finished.disconnect(finished)
@@ -198,6 +202,177 @@ def _close_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         dump()
 
     QTimer.singleShot(300, guarded(start))
+
+
+def _zip_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
+    """After a zip-only import: the docker names every missing package; press Install
+    dependencies (real pip, real PyPI), wait, then Apply on a document."""
+    from style_transfer.krita import controller as ctlmod
+    from style_transfer.krita.qt import QTimer
+
+    STATE["dialogs_at_start"] = dialogs()
+    STATE["install_visible"] = dock.install_btn.isVisible()
+    STATE["status_before"] = dock.status.text()
+    waited = {"s": 0.0}
+
+    def press() -> None:
+        dock.install_btn.click()
+        STATE["message_while_installing"] = dock.message.text()
+        STATE["apply_enabled_while_installing"] = dock.apply_btn.isEnabled()
+        dump()
+        QTimer.singleShot(1000, guarded(wait))
+
+    def wait() -> None:
+        waited["s"] += 1
+        STATE["progress_text"] = dock.progress.format()
+        if dock._setup_job is not None and waited["s"] < 900:
+            QTimer.singleShot(1000, guarded(wait))
+            return
+        STATE["install_seconds"] = waited["s"]
+        STATE["message_after_install"] = dock.message.text()
+        STATE["install_visible_after"] = dock.install_btn.isVisible()
+        STATE["status_after"] = dock.status.text()
+        dump()
+        doc = k.createDocument(200, 150, "after-install", "RGBA", "U8", "", 300.0)
+        win.addView(doc)
+        k.setActiveDocument(doc)
+        src = doc.createNode("photo", "paintlayer")
+        doc.rootNode().addChildNode(src, None)
+        src.setPixelData(bytes(range(256)) * (200 * 150 * 4 // 256), 0, 0, 200, 150)
+        doc.refreshProjection()
+        _use_style(dock, ctlmod)
+        ctl = ctlmod.controller()
+        ctl.finished.connect(lambda layer, msg: finished(doc, msg))
+        STATE["apply_error"] = ctl.apply(dock.settings, doc, src)
+
+    def finished(doc: Any, message: str) -> None:
+        STATE["apply_message"] = message
+        STATE["layers"] = [n.name() for n in doc.rootNode().childNodes()]
+        docker_layout(dock, qwin)
+        STATE["dialogs_at_end"] = dialogs()
+        STATE["done"] = True
+        dump()
+
+    QTimer.singleShot(500, guarded(press))
+
+
+def _first_start_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
+    """Right after the first start (fresh settings): is what every Apply needs on screen without
+    scrolling? The screenshot is taken once this reports."""
+    from style_transfer.krita.qt import QTimer
+
+    def finish() -> None:
+        docker_layout(dock, qwin)
+        essentials = {"styles": dock.styles, "add_image": dock.add_file_btn,
+                      "add_layer": dock.add_layer_btn, "add_preset": dock.add_preset_btn,
+                      "remove": dock.remove_btn, "strength": dock.strength, "scale": dock.scale,
+                      "apply": dock.apply_btn, "cancel": dock.cancel_btn,
+                      "options": dock.options.button, "preview": dock.preview_section.button}
+        STATE["on_screen"] = {name: on_screen(w, qwin) for name, w in essentials.items()}
+        STATE["dock_min_height"] = dock.minimumSizeHint().height()
+        STATE["dialogs_at_end"] = dialogs()
+        STATE["done"] = True
+        dump()
+
+    QTimer.singleShot(1500, guarded(finish))
+
+
+def _repeat_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
+    """A painter's repeat: Apply at 80 %, strength to 40 %, Apply again (the docker), then
+    Filter › Style Transfer… (must only show the docker), with the docker closed too, then
+    Apply Style Transfer Again (the one-key repeat). Layer stack and visible canvas recorded."""
+    import numpy as np
+    from style_transfer.krita import controller as ctlmod
+    from style_transfer.krita import layers
+    from style_transfer.krita.qt import QTimer
+
+    doc = k.createDocument(320, 240, "repeat", "RGBA", "U8", "", 300.0)
+    win.addView(doc)
+    k.setActiveDocument(doc)
+    src = doc.createNode("photo", "paintlayer")
+    doc.rootNode().addChildNode(src, None)
+    y, x = np.mgrid[0:240, 0:320]
+    px = np.stack([x * 255 // 319, y * 255 // 239, np.full_like(x, 128), np.full_like(x, 255)],
+                  -1).astype(np.uint8)
+    src.setPixelData(layers.rgba_to_bytes(px, "U8"), 0, 0, 320, 240)
+    doc.refreshProjection()
+    doc.setActiveNode(src)
+    _use_style(dock, ctlmod)
+    dock.strength.setValue(80)
+    ctl = ctlmod.controller()
+    steps: list = []
+
+    def stack() -> list:
+        return [n.name() for n in doc.rootNode().childNodes()]
+
+    def canvas_is_top_result() -> float:
+        """Max difference between the visible canvas and the topmost result's pixels."""
+        doc.refreshProjection()
+        doc.waitForDone()
+        top = doc.rootNode().childNodes()[-1]
+        seen = layers.bytes_to_rgba(bytes(doc.pixelData(0, 0, 320, 240)), 320, 240, "U8")
+        mine = layers.bytes_to_rgba(bytes(top.pixelData(0, 0, 320, 240)), 320, 240, "U8")
+        return float(np.abs(seen[..., :3].astype(int) - mine[..., :3]).max())
+
+    def after_apply(then: Any) -> Any:
+        def wait() -> None:
+            if ctl.busy:
+                QTimer.singleShot(200, guarded(wait))
+                return
+            doc.waitForDone()
+            then()
+        return wait
+
+    def first() -> None:
+        dock.apply_btn.click()
+        QTimer.singleShot(200, guarded(after_apply(second)))
+
+    def second() -> None:
+        steps.append({"after": "apply 80", "stack": stack(), "active": doc.activeNode().name(),
+                      "canvas_vs_top": canvas_is_top_result(),
+                      "message": dock.message.text()})
+        dock.strength.setValue(40)
+        dock.apply_btn.click()
+        QTimer.singleShot(200, guarded(after_apply(third)))
+
+    def third() -> None:
+        steps.append({"after": "apply 40", "stack": stack(), "active": doc.activeNode().name(),
+                      "canvas_vs_top": canvas_is_top_result(),
+                      "message": dock.message.text()})
+        k.action("style_transfer_apply").trigger()  # Filter › Style Transfer…
+        QTimer.singleShot(1500, guarded(fourth))
+
+    def fourth() -> None:
+        steps.append({"after": "Filter › Style Transfer… (docker shown)", "stack": stack(),
+                      "busy": ctl.busy, "docker_visible": dock.isVisible(),
+                      "apply_has_focus": dock.apply_btn.hasFocus()})
+        dock.close()  # the user closed the docker
+        QTimer.singleShot(300, guarded(fifth))
+
+    def fifth() -> None:
+        hidden = not dock.isVisible()
+        k.action("style_transfer_apply").trigger()
+        QTimer.singleShot(1500, guarded(lambda: sixth(hidden)))
+
+    def sixth(was_hidden: bool) -> None:
+        steps.append({"after": "Filter › Style Transfer… (docker closed)", "stack": stack(),
+                      "was_hidden": was_hidden, "busy": ctl.busy,
+                      "docker_visible": dock.isVisible(), "floating": dock.isFloating()})
+        dock.setFloating(False)  # back into its place for the screenshot
+        k.action("style_transfer_apply_again").trigger()
+        QTimer.singleShot(200, guarded(after_apply(seventh)))
+
+    def seventh() -> None:
+        steps.append({"after": "Apply Style Transfer Again", "stack": stack(),
+                      "active": doc.activeNode().name(),
+                      "canvas_vs_top": canvas_is_top_result()})
+        STATE["steps"] = steps
+        docker_layout(dock, qwin)
+        STATE["dialogs_at_end"] = dialogs()
+        STATE["done"] = True
+        dump()
+
+    QTimer.singleShot(500, guarded(first))
 
 
 def _use_style(dock: Any, ctlmod: Any) -> None:
@@ -341,7 +516,7 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
     def wait_preview(then: Any, old_key: Any = None) -> None:
         # the preview renders on a worker after a 400 ms debounce; a new pixmap = it rendered
         key = pixmap_key()
-        idle = dock._preview_job is None and not dock._preview_timer.isActive()
+        idle = dock.ctl.preview_job is None and not dock._preview_timer.isActive()
         if (key is None or key == old_key or not idle) and preview["waited"] < 60_000:
             preview["waited"] += 200
             QTimer.singleShot(200, guarded(lambda: wait_preview(then, old_key)))
