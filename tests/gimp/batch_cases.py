@@ -268,7 +268,7 @@ def run_recording_composite(case, image, source, style="udnie.jpg", **props):
     return rec
 
 
-def case_layer_mask(case):
+def case_layer_mask(case, on_mask=False):
     # A photo with a layer mask (left third hidden, a ramp in the middle) over white paper.
     image = load("chicago.jpg")
     w, h = image.get_width(), image.get_height()
@@ -283,9 +283,14 @@ def case_layer_mask(case):
     m[:, : w // 3] = 0
     m[:, w // 3: 2 * w // 3] = np.linspace(0, 255, 2 * w // 3 - w // 3).astype(np.uint8)
     write(mask, m, "Y' u8")
-    rec = run_recording_composite(case, image, source)
+    rec = run_recording_composite(case, image, mask if on_mask else source)
     rec["mask"] = save(case, "mask", read(mask, "Y' u8", np.uint8, 1)[..., 0])
     return rec
+
+
+def case_mask_selected(case):
+    # The same, but the MASK is the selected drawable (as after painting on it in GIMP).
+    return case_layer_mask(case, on_mask=True)
 
 
 def case_semi_transparent_selection(case):

@@ -15,8 +15,8 @@ from .harness import WORK, GimpChroot, Run, chroot_ready
 
 MAIN_CASES = ["basic", "selection", "offset", "grayscale", "high_bit_depth", "indexed",
               "two_layers", "last_values", "no_style", "layer_mask", "semi_transparent_selection",
-              "corrupt_style", "selection_off_layer", "missing_style", "folder_style",
-              "unused_slot"]
+              "mask_selected", "corrupt_style", "selection_off_layer", "missing_style",
+              "folder_style", "unused_slot"]
 
 
 @pytest.fixture(scope="session")

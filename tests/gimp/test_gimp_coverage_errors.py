@@ -34,6 +34,15 @@ def assert_clean_failure(case: dict) -> str:
 # -- masks and selections ----------------------------------------------------------------------
 
 
+@pytest.mark.case("mask_selected")
+def test_selected_mask_stands_for_its_layer(case: dict, gimp: GimpChroot) -> None:
+    assert case["call"]["status"] == "success", case["call"]
+    assert len(case["layers"]) == 3
+    before, after = composites(gimp, case)
+    hidden = np.load(gimp.out_file("main", case["mask"])) == 0
+    assert np.abs(after - before)[hidden].max() <= 1.0
+
+
 @pytest.mark.case("layer_mask")
 def test_layer_mask_hidden_area_is_unchanged(case: dict, gimp: GimpChroot) -> None:
     assert case["call"]["status"] == "success", case["call"]

@@ -39,6 +39,17 @@ class Target:
     coverage: Optional[np.ndarray]  # (H, W) selection x layer mask, None = everything
 
 
+def layers_of(drawables: List[Gimp.Drawable]) -> List[Gimp.Drawable]:
+    """A selected layer MASK stands for its layer: after painting a mask it is what GIMP
+    passes, and the user means the layer (its mask shapes the result anyway)."""
+    out = []
+    for d in drawables:
+        layer = Gimp.Layer.from_mask(d) if isinstance(d, Gimp.LayerMask) else d
+        if layer.get_id() not in [o.get_id() for o in out]:
+            out.append(layer)
+    return out
+
+
 def check_targets(image: Gimp.Image, drawables: List[Gimp.Drawable]) -> None:
     if image.get_base_type() == Gimp.ImageBaseType.INDEXED:
         raise PlugInError(
@@ -48,9 +59,9 @@ def check_targets(image: Gimp.Image, drawables: List[Gimp.Drawable]) -> None:
         raise PlugInError("Select the layer to stylize in the Layers dialog.")
     for drawable in drawables:
         # The result goes in a new layer above the source, which only a layer can have.
-        if isinstance(drawable, Gimp.LayerMask) or not isinstance(drawable, Gimp.Layer):
+        if not isinstance(drawable, Gimp.Layer):
             raise PlugInError(
-                f"'{drawable.get_name()}' is a mask or channel; select a layer instead.")
+                f"'{drawable.get_name()}' is a channel; select a layer instead.")
         if drawable.is_floating_sel():
             raise PlugInError("Anchor or convert the floating selection to a layer first.")
 
@@ -93,6 +104,7 @@ def read_one(image: Gimp.Image, layer: Gimp.Layer, fmt: pixels.PixelFormat,
 
 
 def read(image: Gimp.Image, drawables: List[Gimp.Drawable]) -> List[Target]:
+    drawables = layers_of(drawables)
     check_targets(image, drawables)
     fmt = pixel_format(image)
     has_selection = not Gimp.Selection.is_empty(image)

@@ -157,7 +157,8 @@ def run(procedure: Gimp.Procedure, run_mode: Gimp.RunMode, image: Gimp.Image,
         if (run_mode == Gimp.RunMode.INTERACTIVE
                 and os.environ.get("STYLE_TRANSFER_GIMP_NO_DIALOG") != "1"):
             # An indexed image or a channel: say so now, not after the user set up the dialog.
-            import_job().check_targets(image, list(drawables))
+            job = import_job()
+            job.check_targets(image, job.layers_of(list(drawables)))
             from .dialog import run_dialog
 
             done = run_dialog(procedure, config, image, list(drawables))
