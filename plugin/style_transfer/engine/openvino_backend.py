@@ -327,9 +327,13 @@ class OpenVINONetwork(Network):
         """Every instance-norm mean and variance the network measures on `image`."""
         def run() -> List[np.ndarray]:
             inputs = self._inputs_for(image, vector)
-            req = self.request(*inputs[self._image].shape[1:3], "stats")
+            size = inputs[self._image].shape[1:3]
+            req = self.request(*size, "stats")
             self._invoke(lambda: req.infer(inputs, share_inputs=True))
-            return [np.array(t.data, copy=True) for t in req.output_tensors]
+            stats = [np.array(t.data, copy=True) for t in req.output_tensors]
+            # used once per render: its buffers (a whole call's worth) go before the tiles'
+            self._compiled.pop(("stats", *size), None)
+            return stats
 
         return self._pool.submit(run).result()
 
