@@ -13,6 +13,7 @@ is bit-identical at 384 and correct at any size. The int8-dynamic file is shape-
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
@@ -31,6 +32,7 @@ ENV_DEVICE = "STYLE_TRANSFER_DEVICE"  # CPU (default); GPU / AUTO are passed thr
 #: peaks near 0.9 GB RSS in f32 (bench/), which every supported machine can spare.
 ONE_CALL_PIXELS = 2048 * 2048
 TILE_SIDE = 2048
+_EDIT_VERSION = 1  # bump when the graph edit changes: cached IR files are then rebuilt
 _KEEP_SIZES = 4  # compiled sizes kept: preview, full, statistics + apply; each holds buffers
 
 #: Which network and precision each *Model* choice (the LiteRT model id it names) runs on
@@ -226,22 +228,87 @@ class OpenVINONetwork(Network):
         self.precision = precision  # None = OpenVINO's default for the device
         self.device = device()
         self._core = core(cache_dir)
-        try:
-            self._model = self._core.read_model(str(self.path))
-        except Exception as e:  # OpenVINO raises RuntimeError subclasses of its own
-            raise ModelError(f"OpenVINO cannot read {self.path.name}: {_first_line(e)}") from e
-        self._image, self._vector = self._inputs()
-        shape = self._model.input(self._image).get_partial_shape()
-        self.input_hw = (shape[1].get_length(), shape[2].get_length())
-        make_sizes_scale_driven(self._model)
+        self._ir_dir = cache_dir
+        st = self.path.stat()
+        self._tag = f"{self.path.stem}-{st.st_size}-{st.st_mtime_ns}-{_EDIT_VERSION}"
+        self._model: Any = None
+        meta = self._read_meta()
+        if meta is None:
+            model = self._load()
+            try:
+                image, vector = self._inputs(model)
+            except ModelError as e:
+                raise ModelError(f"{self.path.name}: {e}") from None
+            shape = model.input(image).get_partial_shape()
+            meta = {"image": image, "vector": vector,
+                    "input_hw": [shape[1].get_length(), shape[2].get_length()]}
+            self._write(self._tag + ".json", json.dumps(meta).encode())
+        self._image, self._vector = str(meta["image"]), str(meta["vector"])
+        self.input_hw = (int(meta["input_hw"][0]), int(meta["input_hw"][1]))
         self.dynamic = True
         self._compiled: OrderedDict[Tuple[str, int, int], Any] = OrderedDict()
         self._split: Optional[Tuple[Any, Any, List[str]]] = None
         self.compile_seconds = 0.0
 
-    def _inputs(self) -> Tuple[str, str]:
+    def _load(self) -> Any:
+        """The .tflite file as an OpenVINO model with the Interpolate fix; read on first need
+        only: a size compiled before comes from the IR + blob caches without it (reading
+        and editing cost 0.2-0.35 s of every start)."""
+        if self._model is None:
+            try:
+                model = self._core.read_model(str(self.path))
+            except Exception as e:  # OpenVINO raises RuntimeError subclasses of its own
+                raise ModelError(f"OpenVINO cannot read {self.path.name}: "
+                                 f"{_first_line(e)}") from e
+            make_sizes_scale_driven(model)
+            self._model = model
+        return self._model
+
+    def _read_meta(self) -> Optional[Dict[str, Any]]:
+        if self._ir_dir is None:
+            return None
+        try:
+            meta = json.loads((self._ir_dir / f"{self._tag}.json").read_text(encoding="utf-8"))
+            return meta if {"image", "vector", "input_hw"} <= set(meta) else None
+        except (OSError, ValueError):
+            return None
+
+    def _write(self, name: str, data: bytes) -> None:
+        """A cache file, written whole or not at all (several processes may race)."""
+        if self._ir_dir is None:
+            return
+        try:
+            tmp = self._ir_dir / f".{name}.{os.getpid()}.{threading.get_ident()}.tmp"
+            tmp.write_bytes(data)
+            os.replace(tmp, self._ir_dir / name)
+        except OSError:
+            pass  # no cache: slower starts, same results
+
+    def _ir(self, h: int, w: int) -> Optional[Path]:
+        """The edited model reshaped to h x w, saved once as OpenVINO IR in the cache folder:
+        compiling from that path lets OpenVINO's blob cache skip reading the model."""
+        if self._ir_dir is None:
+            return None
+        xml = self._ir_dir / f"{self._tag}-{h}x{w}.xml"
+        if xml.exists() and xml.with_suffix(".bin").exists():
+            return xml
+        import openvino as ov
+
+        model = self._load()
+        model.reshape({self._image: [1, h, w, 3], self._vector: [1, 1, 1, STYLE_DIM]})
+        tmp = self._ir_dir / f".{xml.stem}.{os.getpid()}.{threading.get_ident()}.xml"
+        try:
+            ov.save_model(model, str(tmp), compress_to_fp16=False)
+            os.replace(tmp.with_suffix(".bin"), xml.with_suffix(".bin"))
+            os.replace(tmp, xml)
+        except (OSError, RuntimeError):
+            return None
+        return xml
+
+    @staticmethod
+    def _inputs(model: Any) -> Tuple[str, str]:
         image = vector = None
-        for port in self._model.inputs:
+        for port in model.inputs:
             dims = port.get_partial_shape()
             last = dims[dims.rank.get_length() - 1].get_length()
             if last == 3:
@@ -249,8 +316,8 @@ class OpenVINONetwork(Network):
             elif last == STYLE_DIM:
                 vector = port.get_any_name()
         if image is None or vector is None:
-            raise ModelError(f"{self.path.name} is not a style transformer (inputs: "
-                             f"{[p.get_any_name() for p in self._model.inputs]})")
+            raise ModelError("not a style transformer (inputs: "
+                             f"{[p.get_any_name() for p in model.inputs]})")
         return image, vector
 
     def config(self) -> Dict[str, Any]:
@@ -280,11 +347,14 @@ class OpenVINONetwork(Network):
             return req
         t = time.perf_counter()
         if kind and self._split is None:
-            self._split = split_statistics(self._model)
-        model = self._model if not kind else self._split[0 if kind == "stats" else 1]
-        model.reshape({self._image: [1, h, w, 3], self._vector: [1, 1, 1, STYLE_DIM]})
+            self._split = split_statistics(self._load())
         try:
-            compiled = self._core.compile_model(model, self.device, self.config())
+            source: Any = self._ir(h, w) if not kind else None
+            if source is None:
+                source = self._load() if not kind else self._split[0 if kind == "stats" else 1]
+                source.reshape({self._image: [1, h, w, 3], self._vector: [1, 1, 1, STYLE_DIM]})
+            compiled = self._core.compile_model(
+                str(source) if isinstance(source, Path) else source, self.device, self.config())
         except Exception as e:
             raise ModelError(f"OpenVINO cannot compile {self.path.name} for {w}x{h} on "
                              f"{self.device}: {_first_line(e)}") from e
