@@ -74,12 +74,11 @@ PYQT6 = REPO / "tests" / "_artifacts" / "pyqt6"
 def pyqt6_path() -> str:
     """A folder to put on sys.path for PyQt6 ("" if it already imports): Krita 6's binding,
     used by the off-host tests with the fake krita module. Installed from PyPI once."""
-    try:
-        import PyQt6  # noqa: F401
+    import importlib.util
 
-        return ""
-    except ImportError:
-        pass
+    spec = importlib.util.find_spec("PyQt6")
+    if spec is not None and not str(spec.origin).startswith(str(PYQT6)):
+        return ""  # installed elsewhere, on every process's path
     if not (PYQT6 / "PyQt6").is_dir():
         r = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--target",
                             str(PYQT6), "PyQt6"], capture_output=True, text=True, timeout=600)

@@ -23,7 +23,10 @@ def fk(images_dir: Path) -> Any:
     for p in (str(HERE / "fake_krita"), path):
         if p and p not in sys.path:
             sys.path.insert(0, p)
-    os.environ["STYLE_TRANSFER_QT"] = "6"
+    before = os.environ.get("STYLE_TRANSFER_QT")
+    os.environ["STYLE_TRANSFER_QT"] = "6"  # only while qt.py is imported: Krita runs get none
+    if not hasattr(sys.modules.get("krita"), "Krita"):
+        sys.modules.pop("krita", None)  # tests/krita itself, imported as a namespace package
     from PyQt6.QtCore import QCoreApplication
 
     app = QCoreApplication.instance() or QCoreApplication([])
@@ -33,6 +36,10 @@ def fk(images_dir: Path) -> Any:
     krita.app = app
     krita.ctl = controller
     krita.udnie = str(images_dir / "udnie.jpg")
+    if before is None:
+        os.environ.pop("STYLE_TRANSFER_QT")
+    else:
+        os.environ["STYLE_TRANSFER_QT"] = before
     return krita
 
 
@@ -175,3 +182,47 @@ def test_old_stored_settings_load(fk):
     s = fk.ctl.load_settings("old")
     assert (s.styles[0].kind, s.styles[0].weight, s.strength, s.scale, s.model, s.whole_image,
             s.runtime) == ("layer", 2.0, 0.3, 0.5, "int8-fixed", True, "auto")
+
+
+def test_download_models_fetches_hash_checked_files_with_progress(fk, models_dir, tmp_path,
+                                                                  monkeypatch):
+    """*Download models* (krita/setup.py) through the engine's store: a local HTTP server plays
+    the upstream (a manifest whose URLs point at it); every file lands verified in the cache."""
+    import functools
+    import http.server
+    import json
+    import threading
+
+    from style_transfer.krita import setup
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(models_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}/"
+        manifest = json.loads((Path(__file__).resolve().parents[2] / "models" /
+                               "manifest.json").read_text(encoding="utf-8"))
+        for m in manifest["models"]:
+            for src in m["sources"]:
+                src["url"] = base + m["file"]
+        path = tmp_path / "manifest.json"
+        path.write_text(json.dumps(manifest), encoding="utf-8")
+        monkeypatch.setenv("STYLE_TRANSFER_MANIFEST", str(path))
+        monkeypatch.setenv("STYLE_TRANSFER_MODELS", str(tmp_path / "empty"))
+        monkeypatch.setenv("STYLE_TRANSFER_CACHE", str(tmp_path / "cache"))
+        monkeypatch.delenv("STYLE_TRANSFER_OFFLINE", raising=False)
+        (tmp_path / "empty").mkdir()
+        needed = setup.needed_models("int8")
+        assert needed == ["predictor-int8", "transformer-int8-dynamic"]
+        seen: List[tuple] = []
+
+        class Token:
+            cancelled = False
+
+        assert setup.download_models(needed, lambda f, s: seen.append((f, s)), Token()) == 2
+        assert setup.needed_models("int8") == []  # found and verified now
+        assert len(list((tmp_path / "cache").glob("*.tflite"))) == 2
+        assert seen[-1][0] > 0.9 and "transformer-int8-dynamic" in seen[-1][1]
+        assert [f for f, _ in seen] == sorted(f for f, _ in seen)  # progress only grows
+    finally:
+        server.shutdown()

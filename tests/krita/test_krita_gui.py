@@ -140,7 +140,7 @@ def test_gui_docker_menu_preview_apply_undo_and_drop(tmp_path: Path, models_dir:
     assert state["style_transfer_apply_again"] == "Apply Style Transfer Again"
     # the live preview really rendered (debounce + worker), scaled into the docker
     w, h = state["preview_pixmap"]
-    assert 0 < h <= 128 and abs(w / h - 400 / 300) < 0.05, state["preview_pixmap"]
+    assert 0 < h <= 120 and abs(w / h - 400 / 300) < 0.05, state["preview_pixmap"]
     assert state["busy_after_click"] and state["cancel_enabled_while_busy"]
     assert state["apply_message"] == "Added layer 'Stylized · udnie 80%'."
     assert state["active_node"] == "photo"
@@ -157,6 +157,8 @@ def test_gui_docker_menu_preview_apply_undo_and_drop(tmp_path: Path, models_dir:
     # on a 1000 px screen, with the separator dragged up, every setting fits without scrolling
     assert state["scroll_max"] == 0, state
     assert state["preview_label_height"] >= state["preview_shown_height"] > 0  # not cut off
+    # Auto on a 400x300 picture: the whole picture at Apply's working size (here its own)
+    assert state["preview_caption"] == "Whole, at 400×300 px", state["preview_caption"]
 
 
 def test_gui_without_wheels_the_docker_names_the_installer(tmp_path: Path, models_dir: Path,

@@ -216,3 +216,17 @@ def test_default_profiles_give_the_8bit_result_viewed_in_srgb(results):
         assert d["style_png_mean_diff_vs_photo"] < 2.0, (key, d)
     assert r["RGBA-U16"]["profile"] == "sRGB-elle-V2-g10.icc"  # Krita's default is linear
     assert r["RGBA-U8"]["style_png_mean_diff_vs_photo"] < 2.0
+
+
+def test_preview_shows_what_apply_paints_on_a_large_canvas(results):
+    """2400x1600 canvas: at Auto the preview is the whole picture at Apply's working size; at 1x
+    a 1024 px detail at 100 %. PSNR of the Apply result (cut + scaled to the preview) against the
+    preview goes to README; the old 256 px thumbnail preview is the floor."""
+    r = ok(results, "preview_truth")
+    auto, one = r["auto"], r["1x"]
+    assert auto["preview_error"] is None and one["preview_error"] is None
+    assert not auto["detail"] and auto["paint_hw"] == auto["working_hw"] == [683, 1024]
+    assert one["detail"] and one["paint_hw"] == [1024, 1024] and one["working_hw"] == [1600, 2400]
+    assert auto["psnr_db"] > 33, auto  # measured 38.8 dB
+    assert one["psnr_db"] > one["old_thumbnail_psnr_db"] + 3, one  # measured 19.2 vs 13.2 dB
+    assert auto["psnr_db"] > auto["old_thumbnail_psnr_db"] + 15, auto  # 38.8 vs 13.6 dB

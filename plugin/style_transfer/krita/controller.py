@@ -28,7 +28,7 @@ from .qt import QObject, pyqtSignal
 SETTINGS_GROUP = "style_transfer"
 INSTALL_HINT = (
     "Fix: press Install dependencies below (it installs them for Krita's own Python), or run "
-    "`python3 installer.py --krita` from the style-transfer folder; then restart Krita."
+    "`python3 installer.py --krita` from the style-transfer folder and restart Krita."
 )
 log = logger("krita")
 

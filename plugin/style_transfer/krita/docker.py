@@ -23,7 +23,7 @@ from .qt import QIcon, QImage, QPixmap, Qt, QTimer, QtWidgets
 from .widgets import THUMB, Section, StyleList
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff);;Presets (*.json)"
-PREVIEW_HEIGHT = 128  # the preview is shown at most this tall, so the docker stays compact
+PREVIEW_HEIGHT = 120  # the preview is shown at most this tall, so the docker stays compact
 
 
 def _thumbnail(entry: StyleRef) -> QIcon:
@@ -168,7 +168,8 @@ class StyleTransferDocker(DockWidget):
         self.live = QtWidgets.QCheckBox("Live preview")
         self.live.setChecked(True)
         self.preview_caption = QtWidgets.QLabel()
-        self.preview_caption.setWordWrap(True)
+        self.preview_caption.setToolTip("The preview paints at Apply's working size: the whole "
+                                        "picture, or a detail at 100 % when that is large")
         pv.addLayout(_row(self.live, self.preview_caption, stretch=1))
         self.preview = QtWidgets.QLabel()
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -416,10 +417,8 @@ class StyleTransferDocker(DockWidget):
 
     def _preview_done(self, image: np.ndarray, plan: Any) -> None:
         wh, ww = plan.working_hw
-        if plan.detail:
-            caption = (f"Detail at 100 % (Apply paints the whole picture at {ww}×{wh} px)")
-        else:
-            caption = f"Whole picture, painted at {ww}×{wh} px as Apply does"
+        # one short line: which part, and the size Apply paints at (the strokes' scale)
+        caption = f"Detail at 100 % of {ww}×{wh}" if plan.detail else f"Whole, at {ww}×{wh} px"
         self._set_preview(QPixmap.fromImage(layers.rgba_to_qimage(_rgba(image))), caption)
 
     def _preview_error(self, message: str) -> None:

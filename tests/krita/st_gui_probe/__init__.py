@@ -98,6 +98,7 @@ def docker_layout(dock: Any, qwin: Any) -> None:
     STATE["settings_height"] = dock.scroll.widget().sizeHint().height()
     pm = dock.preview.pixmap()
     STATE["preview_label_height"] = dock.preview.height()
+    STATE["preview_caption"] = dock.preview_caption.text()
     STATE["preview_shown_height"] = 0 if pm is None or pm.isNull() else pm.height()
 
 
@@ -238,12 +239,14 @@ def _zip_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         k.setActiveDocument(doc)
         src = doc.createNode("photo", "paintlayer")
         doc.rootNode().addChildNode(src, None)
-        src.setPixelData(bytes(range(256)) * (200 * 150 * 4 // 256), 0, 0, 200, 150)
+        src.setPixelData(bytes([30, 120, 220, 255]) * (200 * 150), 0, 0, 200, 150)
         doc.refreshProjection()
         _use_style(dock, ctlmod)
         ctl = ctlmod.controller()
         ctl.finished.connect(lambda layer, msg: finished(doc, msg))
         STATE["apply_error"] = ctl.apply(dock.settings, doc, src)
+        if STATE["apply_error"] is not None:
+            finished(doc, "")
 
     def finished(doc: Any, message: str) -> None:
         STATE["apply_message"] = message
@@ -602,7 +605,7 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         # what a user does on a tall screen: drag the separators in the right column so the
         # other dockers get less room and this one shows whole
         others = dock.widget().sizeHint().height() - dock.scroll.sizeHint().height()
-        want = others + dock.scroll.widget().sizeHint().height() + 30  # + title bar
+        want = others + dock.scroll.widget().sizeHint().height() + 40  # + title bar, spacing
         others = [d for d in qwin.findChildren(QtWidgets.QDockWidget)
                   if d is not dock and d.isVisible() and not d.isFloating()
                   and qwin.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea]
