@@ -738,8 +738,9 @@ def install(host: Host, args: argparse.Namespace) -> None:
     if not dry:
         mkdirs_recorded(pkg, record, own_leaf=True)
         record.save()  # first, so --uninstall can undo whatever follows if it fails
-    deps.install_wheels(host.deps_dir(), REQUIREMENTS, host.python_version(),
-                        host.python_platforms(), host.host_has, dry, log)
+    optional = [] if getattr(args, "runtime", "auto") == "litert" else deps.OPTIONAL
+    deps.install_with_optional(host.deps_dir(), REQUIREMENTS, optional, host.python_version(),
+                               host.python_platforms(), host.host_has, dry, log)
     copy_package(pkg, dry)
     host.install_extra(record, dry)
     if not dry:
@@ -791,6 +792,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    parser.add_argument("--runtime", choices=["auto", "litert"], default="auto",
+                        help="auto (default): OpenVINO's wheels beside LiteRT where they exist "
+                        "(faster); litert: LiteRT only (about 50-180 MB less)")
     parser.add_argument("--uninstall", action="store_true",
                         help="remove exactly what the install added")
     parser.add_argument("--models", metavar="DIR|URL",

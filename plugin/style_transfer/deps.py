@@ -33,6 +33,11 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 #: listed so the rest resolves against a compatible one, but it is not installed when the
 #: host's Python already has it (Krita's and GIMP's Pythons do).
 REQUIREMENTS: List[str] = ["ai-edge-litert>=1.0", "numpy>=1.23.2", "Pillow>=9.1"]
+#: optional: OpenVINO, the faster runtime (engine/openvino_backend.py; wheels of 33-85 MB for
+#: Windows x64, Linux x86-64/aarch64, macOS arm64). Where pip has no wheel for the host's Python
+#: and platform, or it fails, the required ones go in alone and LiteRT runs the models (the
+#: status line then says "OpenVINO not installed").
+OPTIONAL: List[str] = ["openvino>=2024.6"]
 #: canonical distribution name -> the module the plugin imports
 MODULES: Dict[str, str] = {"ai-edge-litert": "ai_edge_litert", "numpy": "numpy", "pillow": "PIL"}
 DEPS_DIRNAME = "_deps"
@@ -302,6 +307,22 @@ def install_wheels(target: Path, requirements: Sequence[str], python_version: st
         shutil.rmtree(old, ignore_errors=True)
 
 
+def install_with_optional(target: Path, requirements: Sequence[str], optional: Sequence[str],
+                          python_version: str, platforms: Sequence[str], host_has: HostHas,
+                          dry_run: bool = False, say: Progress = print) -> bool:
+    """install_wheels with the `optional` ones too, else without them (one line says why).
+    Returns whether the optional ones are in."""
+    if optional:
+        try:
+            install_wheels(target, [*requirements, *optional], python_version, platforms,
+                           host_has, dry_run, say)
+            return True
+        except DependencyInstallError as e:
+            say(f"  {', '.join(optional)} left out ({e}); LiteRT will run the models")
+    install_wheels(target, requirements, python_version, platforms, host_has, dry_run, say)
+    return False
+
+
 def _inside(path: Path, folder: Path) -> bool:
     try:
         path.resolve().relative_to(folder.resolve())
@@ -355,7 +376,8 @@ def install(target: Path, python_version: Optional[str] = None,
     importlib.invalidate_caches()
     host_has = running_python_has(target) if version == running else (lambda dist: None)
     try:
-        install_wheels(target, REQUIREMENTS, version, pip_platforms(), host_has, False, say)
+        install_with_optional(target, REQUIREMENTS, OPTIONAL, version, pip_platforms(),
+                              host_has, False, say)
     except OSError as e:
         raise DependencyInstallError(f"Could not write the dependencies into {target}: {e}") from e
     say("Dependencies installed.")
