@@ -33,7 +33,6 @@ from . import args  # noqa: E402
 from .args import PlugInError  # noqa: E402
 
 PROCEDURE = "plug-in-style-transfer"
-HELP_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "help.html")
 
 INSTALL_HINT = (
     "Fix: run `python3 installer.py --gimp` again (from the style-transfer source folder); it "
