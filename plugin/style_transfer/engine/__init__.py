@@ -143,10 +143,16 @@ class Engine:
         key = ("openvino", net_id, precision or "")
         with self._lock:
             if key not in self._networks:
-                self._networks[key] = ovb.OpenVINONetwork(
-                    self.store.path(net_id), self.total_threads, precision,
-                    cache_dir=self.store.cache_dir / "openvino-cache",
-                )
+                path = self.store.path(net_id)
+                try:
+                    self._networks[key] = ovb.OpenVINONetwork(
+                        path, self.total_threads, precision,
+                        cache_dir=self.store.cache_dir / "openvino-cache",
+                    )
+                except EngineError:
+                    raise
+                except Exception as e:  # a broken install raises its own RuntimeErrors
+                    raise ModelError(f"OpenVINO cannot load {path.name}: {first_line(e)}") from e
             return self._networks[key]
 
     def openvino_failed(self, error: BaseException) -> None:

@@ -48,6 +48,7 @@ PLAN: Dict[str, Tuple[str, Optional[str]]] = {
 
 _NOT_NEEDED = ("openvino.tools.ovc", "openvino_telemetry")
 _core: Any = None
+_cache_set = False
 _core_lock = threading.Lock()
 
 
@@ -90,18 +91,20 @@ def device() -> str:
 
 def core(cache_dir: Optional[Path] = None) -> Any:
     """One ov.Core per process; the first caller with a cache folder sets OpenVINO's on-disk
-    model cache (compiled blobs: a size compiled before loads in a fraction of the time)."""
-    global _core
+    model cache (compiled blobs: a size compiled before loads in a fraction of the time), even
+    if the core was made earlier without one (e.g. for a status line)."""
+    global _core, _cache_set
     ov = import_openvino()
     with _core_lock:
         if _core is None:
             _core = ov.Core()
-            if cache_dir is not None:
-                try:
-                    cache_dir.mkdir(parents=True, exist_ok=True)
-                    _core.set_property({"CACHE_DIR": str(cache_dir)})
-                except OSError:
-                    pass  # a read-only home: compile every time, still correct
+        if cache_dir is not None and not _cache_set:
+            try:
+                cache_dir.mkdir(parents=True, exist_ok=True)
+                _core.set_property({"CACHE_DIR": str(cache_dir)})
+                _cache_set = True
+            except OSError:
+                pass  # a read-only home: compile every time, still correct
         return _core
 
 
@@ -390,7 +393,10 @@ class OpenVINONetwork(Network):
             assert self._split is not None
             req = self.request(ph, pw, "apply")
             inputs.update(zip(self._split[2], stats))
-        self._invoke(lambda: req.infer(inputs, share_inputs=True))
+        try:
+            self._invoke(lambda: req.infer(inputs, share_inputs=True))
+        except RuntimeError as e:  # e.g. out of memory: one line, and auto can fall back
+            raise ModelError(f"OpenVINO failed on a {w}x{h} image: {_first_line(e)}") from e
         return np.array(req.get_output_tensor(0).data[0, :h, :w], copy=True)
 
     def statistics(self, image: np.ndarray, vector: np.ndarray) -> List[np.ndarray]:
