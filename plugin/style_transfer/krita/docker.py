@@ -82,18 +82,29 @@ class StyleTransferDocker(DockWidget):
     # -- layout --
     def _build(self) -> None:
         # The docker shares Krita's right column with other dockers, often on a 768 px tall
-        # laptop screen. What every Apply needs (styles, strength, scale, Apply) sits at the top
-        # and sets the docker's minimum height; options and preview fold away in sections that
-        # scroll when the column is short. The message (errors and their fix) is never cut off.
+        # laptop screen. What every Apply needs (styles, strength, scale) is on top of the
+        # scrolling part, whose minimum height is set so that it shows whole; Apply / Cancel stay
+        # below it. Options and preview fold away. A message (errors and their fix) is never
+        # cut off: it takes its room from the scrolling part, so the docker's minimum height
+        # (and Krita's window) does not grow past a laptop screen (_fit_message).
         root = QtWidgets.QWidget(self)
         outer = QtWidgets.QVBoxLayout(root)
         outer.setContentsMargins(4, 2, 4, 4)
         outer.setSpacing(3)
+        self.message = QtWidgets.QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
+        outer.addWidget(self.message)
 
+        self.essentials = QtWidgets.QWidget()
+        ev = QtWidgets.QVBoxLayout(self.essentials)
+        ev.setContentsMargins(0, 0, 0, 0)
+        ev.setSpacing(3)
         self.styles = StyleList()
         self.styles.setToolTip("Drop style images or presets (.json) here")
         self.styles.files_dropped.connect(self.add_files)
-        outer.addWidget(self.styles, 1)
+        ev.addWidget(self.styles, 1)
         self.add_file_btn = QtWidgets.QToolButton(text="+ Image…")
         self.add_file_btn.clicked.connect(self._pick_files)
         self.add_layer_btn = QtWidgets.QToolButton(text="+ Layer")
@@ -111,7 +122,7 @@ class StyleTransferDocker(DockWidget):
         buttons = _row(self.add_file_btn, self.add_layer_btn, self.add_preset_btn,
                        self.remove_btn)
         buttons.addStretch(1)
-        outer.addLayout(buttons)
+        ev.addLayout(buttons)
 
         form = QtWidgets.QFormLayout()
         form.setVerticalSpacing(3)
@@ -133,7 +144,7 @@ class StyleTransferDocker(DockWidget):
         self.content.addItems(["Active layer", "Visible image"])
         self.content.setToolTip("What to stylize: the active layer, or everything visible")
         form.addRow("Scale", _row(self.scale, self.content, stretch=1))
-        outer.addLayout(form)
+        ev.addLayout(form)
 
         self.options = Section("Options")
         of = QtWidgets.QFormLayout(self.options.body)
@@ -183,6 +194,7 @@ class StyleTransferDocker(DockWidget):
         bv = QtWidgets.QVBoxLayout(body)
         bv.setContentsMargins(0, 0, 0, 0)
         bv.setSpacing(2)
+        bv.addWidget(self.essentials, 1)
         bv.addWidget(self.options)
         bv.addWidget(self.preview_section)
         bv.addStretch(1)
@@ -191,14 +203,9 @@ class StyleTransferDocker(DockWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setMinimumHeight(self.options.button.sizeHint().height() + 4)
-        outer.addWidget(self.scroll, 2)
-
-        self.message = QtWidgets.QLabel()
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.hide()
-        outer.addWidget(self.message)
+        bar = self.scroll.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.scroll.setMinimumWidth(body.minimumSizeHint().width() + bar + 2)
+        outer.addWidget(self.scroll, 1)
         self.install_btn = QtWidgets.QPushButton("Install dependencies")
         self.install_btn.setToolTip("Download the packages Style Transfer needs for Krita's own "
                                     "Python into the plugin's folder")
@@ -225,6 +232,7 @@ class StyleTransferDocker(DockWidget):
         self.status.setWordWrap(True)
         outer.addWidget(self.status)
         self.setWidget(root)
+        self._fit_message()
 
         self.content.currentIndexChanged.connect(self._changed)
         self.strength.valueChanged.connect(self._changed)
@@ -491,16 +499,22 @@ class StyleTransferDocker(DockWidget):
     def show_message(self, text: str) -> None:
         self.message.setText(text)
         self.message.setVisible(bool(text))
+        self.status.setVisible(not text)  # the status line gives its room to the message
         self._fit_message()
 
     def _fit_message(self) -> None:
         """The message (often: what is missing and how to fix it) is never cut off: it claims
         its full word-wrapped height, and the sections above scroll instead."""
-        if not self.message.text():
-            self.message.setMinimumHeight(0)
-            return
-        width = self.message.width() if self.message.width() > 50 else self.width() - 8
-        self.message.setMinimumHeight(self.message.heightForWidth(max(50, width)))
+        used = 0
+        if self.message.text():
+            width = self.message.width() if self.message.width() > 50 else self.width() - 8
+            used = self.message.heightForWidth(max(50, width))
+        self.message.setMinimumHeight(used)
+        if self.install_btn.isVisible() or self.download_btn.isVisible():
+            used += self.install_btn.sizeHint().height()
+        whole = (self.essentials.minimumSizeHint().height()
+                 + self.options.button.sizeHint().height() + 6)  # + the Options toggle
+        self.scroll.setMinimumHeight(max(3 * THUMB // 2, whole - used))
 
     # -- setup: dependencies and models --
     def _check_setup(self) -> None:
@@ -511,14 +525,14 @@ class StyleTransferDocker(DockWidget):
         try:
             engine = self.ctl.engine()
         except ctl.EngineSetupError as e:
-            self.show_message(str(e))
             self.install_btn.show()
+            self.show_message(str(e))
             self.status.setText("Not ready: packages missing")
             return
         problem = ctl.check_ready(engine, self.settings.model)
         if problem:
-            self.show_message(problem)
             self.download_btn.setVisible(bool(self._needed_models()))
+            self.show_message(problem)
             self.status.setText("Not ready: models missing")
             return
         self._show_runtime_status()

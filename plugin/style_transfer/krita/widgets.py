@@ -20,7 +20,7 @@ class StyleList(QtWidgets.QListWidget):
         self.setAcceptDrops(True)
         self.setDragDropMode(QtWidgets.QAbstractItemView.DragDropMode.DropOnly)
         self.setIconSize(QtCore.QSize(THUMB, THUMB))
-        self.setMinimumHeight(THUMB + 8)
+        self.setMinimumHeight(THUMB + 6)  # one style row, always
 
     def sizeHint(self) -> QtCore.QSize:
         # two rows by default (Qt's default asks for 192 px); the list scrolls beyond that

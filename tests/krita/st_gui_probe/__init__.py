@@ -63,13 +63,18 @@ def fill_screen(qwin: Any) -> None:
 def on_screen(w: Any, qwin: Any) -> bool:
     """w is shown, not covered by its parents' clipping, and its whole rectangle is inside the
     main window (which fills the screen)."""
-    from style_transfer.krita.qt import QtCore
+    from style_transfer.krita.qt import QtCore, QtWidgets
 
     if not w.isVisible() or w.visibleRegion().isEmpty():
         return False
     top_left = w.mapTo(qwin, QtCore.QPoint(0, 0))
     r = QtCore.QRect(top_left, w.size())
-    return qwin.rect().contains(r) and w.visibleRegion().boundingRect().size() == w.size()
+    # on the SCREEN too: a main window whose dockers need more height than the screen grows
+    # past its bottom edge (no window manager stops it), and what is there is not seen
+    screen = QtWidgets.QApplication.primaryScreen().geometry()
+    on_screen = screen.contains(QtCore.QRect(w.mapToGlobal(QtCore.QPoint(0, 0)), w.size()))
+    return (qwin.rect().contains(r) and on_screen
+            and w.visibleRegion().boundingRect().size() == w.size())
 
 
 def dialogs() -> list:
@@ -251,6 +256,9 @@ def _zip_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
     def finished(doc: Any, message: str) -> None:
         STATE["apply_message"] = message
         STATE["layers"] = [n.name() for n in doc.rootNode().childNodes()]
+        QTimer.singleShot(1000, guarded(finish))  # the layout settles with the message first
+
+    def finish() -> None:
         docker_layout(dock, qwin)
         STATE["dialogs_at_end"] = dialogs()
         STATE["done"] = True
