@@ -96,7 +96,8 @@ def test_preview_matches_apply(gimp: GimpChroot, session: GuiSession, kind: str)
     db = compare(applied, preview_img, plan)
     with (ARTIFACTS / f"preview-psnr-{kind}.txt").open("w", encoding="utf-8") as f:
         f.write(f"{db:.2f} dB preview vs Apply ({kind}: {width} px image, region "
-                f"{plan.region}, settings {json.dumps(meta['settings'])})\n")
+                f"{plan.region}, settings {json.dumps(meta['settings'])})\n"
+                f"preview pane said: {meta['label']}\n")
     assert db >= min_psnr, f"preview is {db:.1f} dB from Apply"
     if plan.detail:  # it shows the right place: any other place of Apply is much further away
         x, y, w, h = plan.region

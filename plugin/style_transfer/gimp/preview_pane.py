@@ -148,5 +148,6 @@ class PreviewPane:
             with open(os.path.join(folder, "preview.json"), "w", encoding="utf-8") as f:
                 json.dump({"region": plan.region, "paint_hw": plan.paint_hw,
                            "image_hw": plan.image_hw, "working_hw": plan.working_hw,
+                           "label": text,
                            "settings": json.loads(self._settings().to_json())}, f)
         return False
