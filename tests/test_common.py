@@ -96,14 +96,13 @@ def test_preview_matches_apply_on_a_large_picture(engine, load, tmp_path) -> Non
     style = load("udnie.jpg")
     vec = engine.style_vector(style)
     np.save(tmp_path / "udnie.npy", vec)  # a style vector file, as a saved preset would give
-    s = JobSettings(styles=(StyleRef("vector", str(tmp_path / "udnie.npy"), "udnie"),),
-                    strength=0.8)
-    for scale in (None, 1.0):
-        p = preview.plan(*content.shape[:2], scale)
+    auto = JobSettings(styles=(StyleRef("vector", str(tmp_path / "udnie.npy"), "udnie"),),
+                       strength=0.8)
+    for s in (auto, auto.replace(scale=1.0)):
+        p = preview.plan(*content.shape[:2], s.scale)
         applied = engine.stylize(content, s.style_paths(), s.weights(), s.render_options())
         x, y, w, h = p.region
-        thumb = content[::4, ::4]
-        got = preview.render(engine, content[y:y + h, x:x + w], p, s, whole=thumb)
+        got = preview.render(engine, content[y:y + h, x:x + w], p, s, whole=content)
         assert got.shape[:2] == p.paint_hw
         db = preview.compare(applied, got, p)
         # the old preview: a 256 px thumbnail of the whole picture painted at scale 1
@@ -111,7 +110,8 @@ def test_preview_matches_apply_on_a_large_picture(engine, load, tmp_path) -> Non
                              s.render_options(scale=1.0))
         x, y, w, h = (v // 8 for v in p.region)
         naive = preview.compare(applied, old[y:y + h, x:x + w], p)
-        print(f"scale={scale}: preview vs apply {db:.1f} dB, 256px thumbnail {naive:.1f} dB")
-        assert db > naive + 3.0
-        if not p.detail:
-            assert db >= 35.0
+        print(f"scale={s.scale}: {'detail' if p.detail else 'whole'} preview vs Apply "
+              f"{db:.1f} dB, old 256 px thumbnail {naive:.1f} dB")
+        # a whole preview is a separate render at Apply's working size (Apply then upsamples);
+        # a detail is Apply's own tiles: equal but for 8-bit rounding
+        assert db >= (35.0 if not p.detail else 45.0) and db > naive + 10.0

@@ -95,8 +95,34 @@ def render(engine: Any, area: np.ndarray, preview: PreviewPlan, settings: JobSet
     `area`, right when the preview is not a detail). Returns float32 HxWxC at preview.paint_hw."""
     small = _to_size(area, preview.paint_hw)
     vector = style_vector(engine, settings, whole if whole is not None else small)
+    if preview.detail and whole is not None and whole.shape[:2] == preview.image_hw:
+        return _detail(engine, whole, small, vector, preview, settings, cancel)
     options = settings.render_options(strength=1.0, scale=1.0)
     return engine.stylize(small, [vector], None, options, None, cancel)
+
+
+def _detail(engine: Any, whole: np.ndarray, small: np.ndarray, vector: np.ndarray,
+            preview: PreviewPlan, settings: JobSettings, cancel: Any) -> np.ndarray:
+    """A detail painted with the tiles Apply paints there, with the tone reference or the
+    statistics of the whole picture (Engine.stylize_window): Apply's own pixels at working
+    size. A detail painted alone took its tones from itself (16 dB from Apply in GIMP)."""
+    from ..engine.colors import keep_colors
+    from ..engine.images import luminance
+
+    x, y = preview.region[:2]
+    wh, ww = preview.working_hw
+    fx, fy = ww / preview.image_hw[1], wh / preview.image_hw[0]
+    ph, pw = preview.paint_hw
+    wx, wy = min(round(x * fx), ww - pw), min(round(y * fy), wh - ph)
+    options = settings.render_options(strength=1.0)
+    rgb = engine.stylize_window(whole, [vector], (wx, wy, pw, ph), None, options, cancel)
+    c = small.shape[2]
+    if settings.preserve_colors and c >= 3:
+        rgb = keep_colors(rgb, np.clip(small[:, :, :3], 0.0, 1.0))
+    parts = [rgb] if c >= 3 else [luminance(rgb)[:, :, None]]
+    if c in (2, 4):
+        parts.append(small[:, :, -1:])  # the picture's own alpha, as Apply keeps it
+    return np.concatenate(parts, axis=2)
 
 
 def compare(apply_result: np.ndarray, preview_image: np.ndarray, preview: PreviewPlan) -> float:

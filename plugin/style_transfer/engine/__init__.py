@@ -263,6 +263,27 @@ class Engine:
             self.openvino_failed(e)
             return Render(content, self.network(opt.model, "litert"), vector, opt, prog).run()
 
+    def stylize_window(
+        self,
+        content: np.ndarray,
+        styles: Sequence[StyleItem],
+        window: Tuple[int, int, int, int],
+        weights: Optional[Sequence[float]] = None,
+        options: Optional[RenderOptions] = None,
+        cancel: Optional[CancelToken] = None,
+    ) -> np.ndarray:
+        """The part `window` = (x, y, w, h), in working pixels, of what stylize() paints at the
+        working size, painting only the tiles there (previews of a detail at 100 %). Float32
+        RGB, before colours, mask and alpha are applied."""
+        opt = options or RenderOptions()
+        check_array(content, "content image")
+        prog = Progress(None, cancel)
+        vector = self.style_mix(styles, weights, opt.style_mode)
+        if opt.strength < 1.0:
+            vector = apply_strength(vector, self.content_vector(content), opt.strength)
+        net = self.network(opt.model, opt.runtime)
+        return Render(content, net, vector, opt, prog).window(window)
+
     def content_vector(self, content: np.ndarray) -> np.ndarray:
         """The content image's own style (the 'strength 0' end): the whole image, squeezed."""
         step = max(1, max(content.shape[:2]) // 1024)  # the style net sees 256 px anyway

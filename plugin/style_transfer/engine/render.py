@@ -166,6 +166,38 @@ class Render:
         self.progress.report(1.0, "done")
         return self.out
 
+    def window(self, box: Tuple[int, int, int, int]) -> np.ndarray:
+        """Part of the working-size render, exactly as run() paints it (the same tile plan,
+        tone reference or shared statistics, taken from the whole picture) but painting only
+        the tiles that touch `box` = (x, y, w, h) in working pixels: a preview detail at 100 %.
+        Returns float32 h x w x 3, before colours/mask/alpha and before the return to full size."""
+        wh, ww = working_size(self.h, self.w, self.opt.scale)
+        x, y, w, h = box
+        if not (0 <= x < x + w <= ww and 0 <= y < y + h <= wh):
+            raise InputError(f"The window {box} is not inside the {ww}x{wh} working image.")
+        tiler = TileRenderer(self.net, self.vector, self.progress)
+        plan = plan_tiles(wh, ww, self.net)
+        # the same reads and the same reference as run(), so the pixels are the same
+        full = (wh, ww) == (self.h, self.w)
+        above = not full and wh >= self.h and ww >= self.w
+        work = None if (full and plan.count > 1) or above else self.work_image(wh, ww)
+        ref = None
+        if needs_reference(plan, wh, ww):
+            ref = tiler.reference(work if work is not None else self._small_image(), plan)
+        if work is not None:
+            reader = lambda y0, x0, th, tw: work[y0:y0 + th, x0:x0 + tw]  # noqa: E731
+        else:
+            reader = self._enlarged_reader(wh, ww) if above else self._read_full
+        out = np.zeros((h, w, 3), np.float32)
+
+        def keep(y0: int, y1: int, rows: np.ndarray) -> None:
+            a, b = max(y0, y), min(y1, y + h)
+            if a < b:
+                out[a - y:b - y] = rows[a - y0:b - y0, x:x + w]
+
+        tiler.render(wh, ww, reader, keep, ref, (0.05, 1.0), only=box)
+        return out
+
     def _small_image(self) -> np.ndarray:
         """A ~1-2k px version of the full-size content for the tone reference, built band by
         band (no full-size float copy) from k x k block means: a low-pass first, so fine

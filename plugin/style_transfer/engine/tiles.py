@@ -228,7 +228,11 @@ class TileRenderer:
         sink: Sink,
         ref: Optional[np.ndarray],
         span: Tuple[float, float],
+        only: Optional[Tuple[int, int, int, int]] = None,
     ) -> TilePlan:
+        """Paint the h x w image read by `read`, handing finished rows to `sink`. With `only`
+        = (x, y, w, h), only the tiles that touch that window are painted (previews): its
+        pixels are exactly those of the whole render; rows outside it are not."""
         plan = plan_tiles(h, w, self.net)
         t_h, t_w = plan.tile_h, plan.tile_w
         net = self.net
@@ -244,7 +248,11 @@ class TileRenderer:
             net = self.net.with_statistics(thumb, self.vector)  # type: ignore[attr-defined]
         wy = _axis_weights(plan.ys, t_h, h, margin=8)
         wx = _axis_weights(plan.xs, t_w, w, margin=8)
-        jobs = iter([(iy, ix) for iy in range(len(plan.ys)) for ix in range(len(plan.xs))])
+        todo = [(iy, ix) for iy in range(len(plan.ys)) for ix in range(len(plan.xs))
+                if only is None or _touches(plan.ys[iy], plan.xs[ix], t_h, t_w, only)]
+        last_ix = {iy: ix for iy, ix in todo}  # the tile that completes each row of tiles
+        rows = sorted(last_ix)
+        jobs = iter(todo)
         pending: Deque[Tuple[int, int, Future[np.ndarray]]] = deque()
 
         def submit() -> None:
@@ -283,12 +291,14 @@ class TileRenderer:
                 acc[r0:r0 + th, x:x + tw] += out * weight[:, :, None]
                 wacc[r0:r0 + th, x:x + tw] += weight
                 done += 1
-                self.progress.report(span[0] + (span[1] - span[0]) * done / plan.count,
+                self.progress.report(span[0] + (span[1] - span[0]) * done / len(todo),
                                      "painting")
-                if ix == len(plan.xs) - 1:  # a row of tiles is complete: rows above are final
-                    final = plan.ys[iy + 1] if iy + 1 < len(plan.ys) else h
+                if ix == last_ix[iy]:  # a row of tiles is complete: rows above are final
+                    k = rows.index(iy)
+                    final = plan.ys[rows[k + 1]] if k + 1 < len(rows) else h
                     n = final - acc_y0
-                    sink(acc_y0, final, acc[:n] / wacc[:n, :, None])
+                    # (weights are 0 only outside an `only` window, where rows are not used)
+                    sink(acc_y0, final, acc[:n] / np.maximum(wacc[:n, :, None], 1e-12))
                     acc, wacc, acc_y0 = acc[n:], wacc[n:], final
         finally:
             # on cancel or error: drop queued tiles, wait only for the calls already running
@@ -296,6 +306,11 @@ class TileRenderer:
                 future.cancel()
             wait([f for *_, f in pending])
         return plan
+
+
+def _touches(y: int, x: int, th: int, tw: int, box: Tuple[int, int, int, int]) -> bool:
+    bx, by, bw, bh = box
+    return y < by + bh and by < y + th and x < bx + bw and bx < x + tw
 
 
 def _thumbnail(read: Callable[[int, int, int, int], np.ndarray], h: int, w: int,
