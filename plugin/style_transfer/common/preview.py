@@ -67,7 +67,7 @@ def plan(h: int, w: int, scale: Optional[float],
     return PreviewPlan((h, w), (wh, ww), (x, y, rw, rh), paint)
 
 
-def _to_size(rgba: np.ndarray, hw: Tuple[int, int]) -> np.ndarray:
+def to_size(rgba: np.ndarray, hw: Tuple[int, int]) -> np.ndarray:
     """Float RGBA at size hw; shrinking low-passes (Lanczos), so fine texture cannot alias."""
     from ..engine.images import resize_float, to_float
 
@@ -93,7 +93,7 @@ def render(engine: Any, area: np.ndarray, preview: PreviewPlan, settings: JobSet
     """Paint the preview: `area` = the pixels of preview.region (any resolution, any dtype the
     engine takes), `whole` = a thumbnail of the whole picture for the strength mix (default:
     `area`, right when the preview is not a detail). Returns float32 HxWxC at preview.paint_hw."""
-    small = _to_size(area, preview.paint_hw)
+    small = to_size(area, preview.paint_hw)
     vector = style_vector(engine, settings, whole if whole is not None else small)
     if preview.detail and whole is not None and whole.shape[:2] == preview.image_hw:
         return _detail(engine, whole, small, vector, preview, settings, cancel)
@@ -131,7 +131,7 @@ def compare(apply_result: np.ndarray, preview_image: np.ndarray, preview: Previe
     from ..engine.quality import psnr
 
     x, y, w, h = preview.region
-    ref = _to_size(apply_result[y:y + h, x:x + w], preview.paint_hw)
-    got = _to_size(preview_image, preview.paint_hw)
+    ref = to_size(apply_result[y:y + h, x:x + w], preview.paint_hw)
+    got = to_size(preview_image, preview.paint_hw)
     c = min(3, ref.shape[2], got.shape[2])
     return psnr(ref[:, :, :c], got[:, :, :c])

@@ -123,11 +123,11 @@ class PreviewPane:
                    plan: preview.PreviewPlan) -> np.ndarray:
         """What the canvas will show: the new layer (alpha x selection x mask) over the source,
         both over white where they are transparent."""
-        src = preview._to_size(area, plan.paint_hw)
+        src = preview.to_size(area, plan.paint_hw)
         a = painted[:, :, 3:4] if painted.shape[2] == 4 else np.ones_like(painted[:, :, :1])
         if self.cover is not None:
             x, y, w, h = plan.region
-            cov = preview._to_size(self.cover[y:y + h, x:x + w, None], plan.paint_hw)
+            cov = preview.to_size(self.cover[y:y + h, x:x + w, None], plan.paint_hw)
             a = a * np.clip(cov[:, :, :1], 0.0, 1.0)
         src_a = src[:, :, 3:4] if src.shape[2] == 4 else np.ones_like(a)
         below = src[:, :, :3] * src_a + (1.0 - src_a)
