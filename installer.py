@@ -338,6 +338,8 @@ def release_cache(dest: Path, host: str, dry_run: bool) -> None:
             shared.hosts = others
             shared.save()
         return
+    # the engine's derived files (compiled networks) go with the models they came from
+    shared.created(dest / models.DERIVED_CACHE)
     uninstall(shared, dry_run)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import Cancelled, DependencyError, EngineError, InputError, ModelError
 from .images import check_array, load_image
-from .models import PREDICTOR_ID, ModelStore
+from .models import DERIVED_CACHE, PREDICTOR_ID, ModelStore
 from .progress import CancelToken, Progress, ProgressFn
 from .render import Render, RenderOptions, working_size
 from .runtime import (
@@ -147,7 +147,7 @@ class Engine:
                 try:
                     self._networks[key] = ovb.OpenVINONetwork(
                         path, self.total_threads, precision,
-                        cache_dir=self.store.cache_dir / "openvino-cache",
+                        cache_dir=self.store.cache_dir / DERIVED_CACHE,
                     )
                 except EngineError:
                     raise

@@ -77,6 +77,9 @@ DEFAULT_MODEL = "int8"
 #: name -> transformer model id (what ModelStore.spec accepts besides the ids themselves)
 MODEL_CHOICES: Dict[str, str] = {c.name: c.model_id for c in _CHOICES}
 PREDICTOR_ID = "predictor-int8"
+#: What the engine derives from the models inside the cache folder (OpenVINO's edited and
+#: compiled networks): removed together with the models (installer.py --uninstall).
+DERIVED_CACHE = "openvino-cache"
 
 
 def model_choices() -> List[ModelChoice]:
