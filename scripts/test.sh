@@ -35,6 +35,6 @@ if [ $# -eq 0 ]; then
     echo "[test.sh] engine rendering tests again with STYLE_TRANSFER_RUNTIME=litert"
     STYLE_TRANSFER_RUNTIME=litert .venv/bin/python -m pytest -q tests/engine/test_render.py \
         tests/engine/test_scale_and_tiles.py tests/engine/test_regions.py \
-        tests/engine/test_style.py tests/engine/test_cli.py
+        tests/engine/test_style.py tests/engine/test_cli.py tests/engine/test_window.py
 fi
 echo "[test.sh] finished in $(( $(date +%s) - t0 ))s"
