@@ -141,3 +141,26 @@ def test_preview_shapes_are_few() -> None:
     shapes = {Engine.preview_shape(h, w) for h in range(100, 3000, 37) for w in range(80, 4000, 53)}
     assert all(512 in s and s[0] % 64 == 0 and s[1] % 64 == 0 for s in shapes)
     assert len(shapes) <= 16, sorted(shapes)
+
+
+def test_without_openvino_auto_is_litert_and_says_why(models_dir) -> None:
+    """A Python where `import openvino` fails (as in a host without its wheels)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys; sys.modules['openvino'] = None\n"
+        "from style_transfer.engine import Engine, DependencyError\n"
+        f"e = Engine(models={str(models_dir)!r})\n"
+        "print(e.runtime_status()); print(e.network('int8').runtime)\n"
+        "try:\n    e.network('int8', 'openvino')\nexcept DependencyError as x:\n    print(x)\n"
+    )
+    plugin = Path(__file__).resolve().parents[2] / "plugin"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, PYTHONPATH=str(plugin),
+                                STYLE_TRANSFER_RUNTIME="auto"))
+    status, runtime, error = r.stdout.strip().splitlines()
+    assert status.startswith("LiteRT 2.") and status.endswith("— OpenVINO not installed")
+    assert runtime == "litert"
+    assert "pip install openvino" in error

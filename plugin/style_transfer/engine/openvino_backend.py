@@ -55,8 +55,9 @@ _core_lock = threading.Lock()
 def import_openvino() -> Any:
     """The openvino module, or DependencyError naming the fix."""
     try:
-        if "openvino" in sys.modules:
-            return sys.modules["openvino"]
+        loaded = sys.modules.get("openvino")
+        if loaded is not None:
+            return loaded
         # `import openvino` also imports its model converter (openvino.tools.ovc), which we
         # never use and which reports the import to Intel's analytics through
         # openvino-telemetry, from a thread that forks a process (a forked LiteRT
