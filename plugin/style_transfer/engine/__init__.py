@@ -300,5 +300,7 @@ def check_runtime(runtime: str) -> str:
 
 
 def first_line(e: BaseException) -> str:
-    lines = str(e).strip().splitlines()
+    """One line of an error for a status bar (OpenVINO's "Exception from src/…" lines left out)."""
+    lines = [ln.strip() for ln in str(e).splitlines()
+             if ln.strip() and not ln.startswith("Exception from ")]
     return lines[0][:200] if lines else type(e).__name__

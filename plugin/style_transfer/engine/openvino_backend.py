@@ -424,5 +424,7 @@ class OpenVINONetwork(Network):
 
 
 def _first_line(e: BaseException) -> str:
-    text = str(e).strip().splitlines()
-    return text[0][:200] if text else type(e).__name__
+    """The message of an OpenVINO error without its "Exception from src/…cpp:117:" lines."""
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()
+             and not ln.startswith("Exception from ")]
+    return lines[0][:200] if lines else type(e).__name__
