@@ -261,8 +261,10 @@ def check_writable(path: PathLike) -> None:
         raise InputError(
             f"{p}: cannot write in {folder} ({e.strerror or e}); choose another output folder."
         ) from None
-    os.close(fd)
-    os.unlink(tmp)
+    try:
+        os.close(fd)
+    finally:  # a SIGTERM / Ctrl+C landing here must not leave the probe behind
+        os.unlink(tmp)
 
 
 def save_image(path: PathLike, img: np.ndarray, quality: int = 95) -> None:
