@@ -481,10 +481,11 @@ def main(args: List[str]) -> None:
         before = digest(lay)
         doc, src = slow_doc("closed-while-rendering")
         n_docs = len(k.documents())
-        got = wait_finished(ctl, lambda: ctl.apply(base, doc, src), meanwhile=(0.5, doc.close))
+        got = wait_finished(ctl, lambda: ctl.apply(base, doc, src), meanwhile=(0.3, doc.close))
         got.pop("layer", None)
         got["documents_before"] = n_docs
         got["documents_after"] = len(k.documents())
+        got["closed_still_listed"] = doc in k.documents()
         got["other_open"] = other in k.documents()
         got["other_layers"] = [n.name() for n in other.rootNode().childNodes()]
         got["other_unchanged"] = digest(lay) == before
@@ -499,7 +500,7 @@ def main(args: List[str]) -> None:
     def layer_deleted_during_apply() -> Dict[str, Any]:
         doc, src = slow_doc("deleted-layer")
         names = [n.name() for n in doc.rootNode().childNodes()]
-        got = wait_finished(ctl, lambda: ctl.apply(base, doc, src), meanwhile=(0.5, src.remove))
+        got = wait_finished(ctl, lambda: ctl.apply(base, doc, src), meanwhile=(0.3, src.remove))
         got.pop("layer", None)
         got["layers_before"] = names
         got["layers_after"] = [n.name() for n in doc.rootNode().childNodes()]
@@ -518,7 +519,7 @@ def main(args: List[str]) -> None:
             k.setActiveDocument(other)
 
         got = wait_finished(ctl, lambda: ctl.apply(base, doc, src),
-                            meanwhile=(0.5, move_and_switch))
+                            meanwhile=(0.3, move_and_switch))
         res = got.pop("layer", None)
         got["root"] = [n.name() for n in doc.rootNode().childNodes()]
         got["group"] = [n.name() for n in grp.childNodes()]

@@ -181,7 +181,8 @@ def test_closing_the_document_during_apply_adds_nothing_and_krita_survives(resul
     assert r["busy_when_acting"] and "meanwhile_error" not in r
     assert r["message"] == "The document was closed; nothing was added."
     assert r["first_stage"].startswith("closed-while-rendering: ")  # whose render it is
-    assert r["documents_after"] == r["documents_before"] - 1
+    # (a count would be flaky: kritarunner drops view-less documents whose wrapper is gone)
+    assert not r["closed_still_listed"]
     assert r["other_open"] and r["other_layers"] == ["Background", "unsaved work"]
     assert r["other_unchanged"] and r["busy_after"] is False
     assert r["next_render"].startswith("Added layer ")  # Krita alive and the plugin usable
