@@ -15,7 +15,7 @@ import re
 import sys
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Tuple
 
 import numpy as np
 
@@ -247,6 +247,18 @@ class Controller(QObject):
     def busy(self) -> bool:
         return self.job is not None
 
+    def _engine_for(self, settings: JobSettings) -> Tuple[Any, Optional[str]]:
+        """(engine, None) when a job with `settings` can start, else (None, the reason)."""
+        problem = settings.problem()
+        if problem:
+            return None, problem
+        try:
+            engine = self.engine()
+        except EngineSetupError as e:
+            return None, str(e)
+        problem = check_ready(engine, settings.model)
+        return (None, problem) if problem else (engine, None)
+
     # -- apply --
     def apply(self, settings: JobSettings, doc: Any = None, node: Any = None) -> Optional[str]:
         """Start a render of `node` (default: the active layer of the active document) with a
@@ -254,14 +266,7 @@ class Controller(QObject):
         if self.busy:
             return "A style transfer is already running."
         settings = settings.replace(styles=settings.styles)  # frozen, styles a tuple
-        problem = settings.problem()
-        if problem:
-            return problem
-        try:
-            engine = self.engine()
-        except EngineSetupError as e:
-            return str(e)
-        problem = check_ready(engine, settings.model)
+        engine, problem = self._engine_for(settings)
         if problem:
             return problem
         doc = doc or krita().activeDocument()
@@ -347,14 +352,7 @@ class Controller(QObject):
         scale, same colour conversion, same model; the whole picture at Auto, a detail at 100 %
         when the working image is big). Pixels are read here on the main thread, the model runs
         on the preview worker; the newest request wins. Returns why it cannot start, or None."""
-        problem = settings.problem()
-        if problem:
-            return problem
-        try:
-            engine = self.engine()
-        except EngineSetupError as e:
-            return str(e)
-        problem = check_ready(engine, settings.model)
+        engine, problem = self._engine_for(settings)
         if problem:
             return problem
         doc = doc or krita().activeDocument()
