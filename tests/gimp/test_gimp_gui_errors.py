@@ -123,8 +123,10 @@ PROGRESS_CANCEL = (768, 562)
 
 def test_gimp_progress_cancel_leaves_the_image_untouched(gimp: GimpChroot,
                                                          session: GuiSession) -> None:
+    # scale 2 on 2000 px: a 4000 px working image, tens of seconds of painting on any runtime
+    # (at scale 1 OpenVINO painted it in one call of ~2 s, before the click could land)
     result_file, _ = start_preview_case(gimp, session, 2000, "gui-progress-cancel",
-                                        props={"style-scale": 1.0})
+                                        props={"style-scale": 2.0})
     wid = open_dialog(session)
     session.x(["xdotool", "key", "--clearmodifiers", "Return"])  # OK: several seconds of work
     time.sleep(2.0)
