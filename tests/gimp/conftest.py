@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from .harness import WORK, GimpChroot, Run, chroot_ready
+
+if TYPE_CHECKING:
+    from .gui import GuiSession
 
 MAIN_CASES = ["basic", "selection", "offset", "grayscale", "high_bit_depth", "indexed",
               "two_layers", "last_values", "no_style", "layer_mask", "semi_transparent_selection",
@@ -81,6 +85,28 @@ def no_deps_run(gimp: GimpChroot, installed: Run) -> Iterator[tuple[Run, dict]]:
     finally:
         hidden.rename(deps)
     yield run, _check_batch(run, result)
+
+
+@pytest.fixture
+def session(gimp: GimpChroot, installed: Run, request: pytest.FixtureRequest
+            ) -> Iterator[GuiSession]:
+    """A real GIMP GUI on its own Xvfb screen for one test; its log is
+    tests/_artifacts/gimp/<test name>.log. Missing host tools fail under
+    STYLE_TRANSFER_REQUIRE_HOSTS=1 (CI), else skip."""
+    from .gui import GuiSession, missing_host_tools
+
+    missing = missing_host_tools()
+    if missing:
+        reason = f"GIMP GUI tests need host packages: {' '.join(missing)} (.ci/setup_gimp.sh)"
+        if os.environ.get("STYLE_TRANSFER_REQUIRE_HOSTS") == "1":
+            pytest.fail(f"STYLE_TRANSFER_REQUIRE_HOSTS=1 but {reason}")
+        pytest.skip(reason)
+    gui = GuiSession(gimp, log_name=f"{request.node.name}.log")
+    try:
+        gui.start_x()
+        yield gui
+    finally:
+        gui.close()
 
 
 @pytest.fixture

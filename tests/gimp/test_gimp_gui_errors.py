@@ -8,33 +8,16 @@ log; the image window's title tells the layer count and the dirty flag ('*').
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
 
 import pytest
 
-from .gui import ARTIFACTS, GuiSession, missing_host_tools, read_result, start_preview_case
-from .harness import WORK, GimpChroot, Run
+from .gui import ARTIFACTS, GuiSession, read_result, start_preview_case
+from .harness import WORK, GimpChroot
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def session(gimp: GimpChroot, installed: Run, request: pytest.FixtureRequest
-            ) -> Iterator[GuiSession]:
-    missing = missing_host_tools()
-    if missing:
-        reason = f"GUI error test needs host packages: {' '.join(missing)} (.ci/setup_gimp.sh)"
-        if os.environ.get("STYLE_TRANSFER_REQUIRE_HOSTS") == "1":
-            pytest.fail(f"STYLE_TRANSFER_REQUIRE_HOSTS=1 but {reason}")
-        pytest.skip(reason)
-    gui = GuiSession(gimp, log_name=f"{request.node.name}.log")
-    try:
-        gui.start_x()
-        yield gui
-    finally:
-        gui.close()
 
 
 def dialog(session: GuiSession) -> list[str]:

@@ -8,33 +8,17 @@ style" (the image's own layer by default), Alt+V is "Save as preset…".
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
-from .gui import GuiSession, missing_host_tools, read_result, start_preview_case
-from .harness import SHARED, WORK, GimpChroot, Run
+from .gui import GuiSession, read_result, start_preview_case
+from .harness import SHARED, WORK, GimpChroot
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def session(gimp: GimpChroot, installed: Run) -> Iterator[GuiSession]:
-    missing = missing_host_tools()
-    if missing:
-        reason = f"GUI parity test needs host packages: {' '.join(missing)} (.ci/setup_gimp.sh)"
-        if os.environ.get("STYLE_TRANSFER_REQUIRE_HOSTS") == "1":
-            pytest.fail(f"STYLE_TRANSFER_REQUIRE_HOSTS=1 but {reason}")
-        pytest.skip(reason)
-    gui = GuiSession(gimp, log_name="gui-parity.log")
-    try:
-        gui.start_x()
-        yield gui
-    finally:
-        gui.close()
 
 
 def window(session: GuiSession, title: str) -> list[str]:

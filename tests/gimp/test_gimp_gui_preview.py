@@ -12,15 +12,13 @@ gives the PSNR of the Apply result scaled to the preview's size against the prev
 from __future__ import annotations
 
 import json
-import os
 import time
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
-from .gui import ARTIFACTS, GuiSession, missing_host_tools, read_result, start_preview_case
-from .harness import GimpChroot, Run
+from .gui import ARTIFACTS, GuiSession, read_result, start_preview_case
+from .harness import GimpChroot
 
 pytestmark = pytest.mark.slow
 
@@ -34,20 +32,6 @@ CASES = {
 }
 
 
-@pytest.fixture
-def session(gimp: GimpChroot, installed: Run) -> Iterator[GuiSession]:
-    missing = missing_host_tools()
-    if missing:
-        reason = f"GUI preview test needs host packages: {' '.join(missing)} (.ci/setup_gimp.sh)"
-        if os.environ.get("STYLE_TRANSFER_REQUIRE_HOSTS") == "1":
-            pytest.fail(f"STYLE_TRANSFER_REQUIRE_HOSTS=1 but {reason}")
-        pytest.skip(reason)
-    gui = GuiSession(gimp, log_name="gui-preview.log")
-    try:
-        gui.start_x()
-        yield gui
-    finally:
-        gui.close()
 
 
 def window(session: GuiSession, title: str) -> list[str]:

@@ -10,32 +10,16 @@ Screenshots and the GIMP log land in tests/_artifacts/gimp/.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 
 import pytest
 
-from .gui import GuiSession, missing_host_tools, run_case
-from .harness import GimpChroot, Run
+from .gui import GuiSession, run_case
+from .harness import GimpChroot
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def session(gimp: GimpChroot, installed: Run) -> Iterator[GuiSession]:
-    missing = missing_host_tools()
-    if missing:
-        reason = f"GUI undo test needs host packages: {' '.join(missing)} (.ci/setup_gimp.sh)"
-        if os.environ.get("STYLE_TRANSFER_REQUIRE_HOSTS") == "1":
-            pytest.fail(f"STYLE_TRANSFER_REQUIRE_HOSTS=1 but {reason}")
-        pytest.skip(reason)
-    gui = GuiSession(gimp)
-    try:
-        gui.start_x()
-        yield gui
-    finally:
-        gui.close()
 
 
 def test_one_ctrl_z_in_the_gui_removes_the_whole_run(gimp: GimpChroot,
