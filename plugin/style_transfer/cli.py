@@ -391,17 +391,10 @@ def _paint(engine: Any, content: Any, vector: Any, regions: List[Any], maps: Dic
     """Regions / maps: engine.regions.paint, with the masks checked against this content."""
     from .engine.regions import PaintMaps, Region
 
-    strength_map = maps["strength_map"]
-    if strength_map is not None and args.strength < 1.0:
-        from .engine.regions import as_map
-
-        # white = --strength: scale the map, so --strength stays the top of the range
-        h, w = content.shape[:2]
-        strength_map = as_map(strength_map, h, w, "strength map") * args.strength
     paint_maps = PaintMaps(
         regions=[Region(mask, [v], None, Path(name).name) for mask, v, name in regions],
-        strength_map=strength_map, scale_map=maps["scale_map"], scale_range=args.scale_range,
-        color_source=maps["color_source"])
+        strength_map=maps["strength_map"], scale_map=maps["scale_map"],
+        scale_range=args.scale_range, color_source=maps["color_source"])
     styles = [vector] if vector is not None else []
     from .engine.regions import paint
 

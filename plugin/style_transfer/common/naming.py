@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
+from .maps import describe
 from .settings import DEFAULT_MODEL, DEFAULT_STYLE_MODE, JobSettings
 
 PREFIX = "Stylized"
@@ -36,6 +37,7 @@ def base_name(settings: JobSettings) -> str:
         extras.append(scale)
     if settings.style_mode != DEFAULT_STYLE_MODE:
         extras.append(f"style {settings.style_mode}")
+    extras.extend(describe(settings))
     # the runtime is left out on purpose: it changes the speed, not the look
     head = f"{PREFIX} · {shown} {round(settings.strength * 100)}%"
     return " · ".join([head, *extras])

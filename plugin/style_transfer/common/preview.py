@@ -13,6 +13,9 @@ coarse on a 1024 px working image. So the preview paints at Apply's working size
   point (the selection's centre, or the picture's), at 100 % of the working scale.
 
 Strength is mixed with the whole picture's own style vector, as Apply does, even for a detail.
+With regions or maps (common/maps.py) the preview blends the same renders Apply blends, on the
+masks cut and shrunk to the preview; a detail then paints its part alone (its tones may differ a
+little from Apply's there). With a stroke-size map the plan is made for the largest scale.
 Hosts pass sRGB-encoded pixels (the same conversion Apply uses) of `plan.region` at any
 resolution; render() brings them to `plan.paint_hw` with a low-pass resize.
 """
@@ -20,7 +23,7 @@ resolution; render() brings them to `plan.paint_hw` with a low-pass resize.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional, Tuple
+from typing import Any, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -67,6 +70,13 @@ def plan(h: int, w: int, scale: Optional[float],
     return PreviewPlan((h, w), (wh, ww), (x, y, rw, rh), paint)
 
 
+def plan_for(settings: JobSettings, h: int, w: int,
+             focus: Optional[Tuple[float, float]] = None) -> PreviewPlan:
+    """plan() for these settings: with a stroke-size map, for its largest stroke scale."""
+    scale = max(settings.scale_range) if settings.scale_map is not None else settings.scale
+    return plan(h, w, scale, focus)
+
+
 def to_size(rgba: np.ndarray, hw: Tuple[int, int]) -> np.ndarray:
     """Float RGBA at size hw; shrinking low-passes (Lanczos), so fine texture cannot alias."""
     from ..engine.images import resize_float, to_float
@@ -89,11 +99,27 @@ def style_vector(engine: Any, settings: JobSettings, whole: np.ndarray) -> np.nd
 
 
 def render(engine: Any, area: np.ndarray, preview: PreviewPlan, settings: JobSettings,
-           whole: Optional[np.ndarray] = None, cancel: Any = None) -> np.ndarray:
+           whole: Optional[np.ndarray] = None, cancel: Any = None,
+           masks: Optional[Mapping[Any, np.ndarray]] = None) -> np.ndarray:
     """Paint the preview: `area` = the pixels of preview.region (any resolution, any dtype the
     engine takes), `whole` = a thumbnail of the whole picture for the strength mix (default:
-    `area`, right when the preview is not a detail). Returns float32 HxWxC at preview.paint_hw."""
+    `area`, right when the preview is not a detail); `masks` = the job's maps over the whole
+    content (common/maps.py). Returns float32 HxWxC at preview.paint_hw."""
     small = to_size(area, preview.paint_hw)
+    if settings.uses_maps:
+        from . import maps
+
+        problem = maps.missing(settings, masks or {})
+        if problem:
+            from ..engine.errors import InputError
+
+            raise InputError(problem)
+        view = maps.fit(masks or {}, preview.region, preview.paint_hw)
+        own = engine.content_vector(whole if whole is not None else small) \
+            if settings.strength < 1.0 or settings.strength_map is not None else None
+        options = settings.render_options(scale=1.0)
+        return maps.render(engine, small, settings, view, None, cancel, options, own,
+                           scale_factor=preview.factor)
     vector = style_vector(engine, settings, whole if whole is not None else small)
     if preview.detail and whole is not None and whole.shape[:2] == preview.image_hw:
         return _detail(engine, whole, small, vector, preview, settings, cancel)

@@ -14,14 +14,28 @@ DEFAULT_STYLE_MODE = "crop"
 
 
 @dataclass(frozen=True)
+class MapRef:
+    """A grayscale map the host reads when a job starts (white = full): a region, a strength
+    map or a stroke-size map. kind: "file" (a PNG snapshot of the document's size, e.g. a Krita
+    selection), or a host kind ("node" = a Krita layer or selection mask by unique id,
+    "channel" = a GIMP channel or layer mask by item id) read live, so painting on it counts."""
+
+    kind: str
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
 class StyleRef:
     """One style in the list. kind: "file" (an image), "preset" (.json), "vector" (.npy) or
-    "layer" (a layer's pixels saved as a PNG by the host, so it outlives the document)."""
+    "layer" (a layer's pixels saved as a PNG by the host, so it outlives the document).
+    region: where this style paints (None = everywhere not claimed by a region)."""
 
     kind: str
     path: str
     name: str
     weight: float = 1.0
+    region: Optional[MapRef] = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +48,9 @@ class JobSettings:
     runtime: str = DEFAULT_RUNTIME  # auto | openvino | litert
     style_mode: str = DEFAULT_STYLE_MODE
     whole_image: bool = False  # Krita: the visible image instead of the active layer
+    strength_map: Optional[MapRef] = None  # per-pixel strength, white = `strength`
+    scale_map: Optional[MapRef] = None  # per-pixel stroke size: black = scale_range[0]
+    scale_range: Tuple[float, float] = (0.5, 2.0)
 
     def replace(self, **changes: Any) -> JobSettings:
         if "styles" in changes:
@@ -60,7 +77,22 @@ class JobSettings:
             return "At least one style needs a weight above 0."
         if not 0.0 <= self.strength <= 1.0:
             return f"Strength must be between 0 and 1, not {self.strength}."
+        lo, hi = self.scale_range
+        if self.scale_map is not None and not (lo > 0.0 and hi > 0.0):
+            return f"The stroke-size range must be two positive scales, not {lo}–{hi}."
         return None
+
+    @property
+    def uses_maps(self) -> bool:
+        """True when the job paints per pixel (common/maps.py) rather than one style."""
+        return (self.strength_map is not None or self.scale_map is not None
+                or any(s.region is not None for s in self.active_styles))
+
+    def map_refs(self) -> List[MapRef]:
+        """Every map the host must read for this job (each once)."""
+        refs = [s.region for s in self.active_styles if s.region is not None]
+        refs += [m for m in (self.strength_map, self.scale_map) if m is not None]
+        return list(dict.fromkeys(refs))
 
     def render_options(self, **extra: Any) -> Any:
         """The engine's RenderOptions for this snapshot (extra: mask=..., scale=... overrides).
@@ -84,8 +116,13 @@ class JobSettings:
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> JobSettings:
         data = dict(data)
-        styles = tuple(StyleRef(**s) for s in data.pop("styles", []))
+        styles = tuple(StyleRef(**{**s, "region": _map_ref(s.get("region"))})
+                       for s in data.pop("styles", []))
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        for key in ("strength_map", "scale_map"):
+            known[key] = _map_ref(known.get(key))
+        if "scale_range" in known:
+            known["scale_range"] = tuple(float(v) for v in known["scale_range"])
         return cls(styles=styles, **known)
 
     @classmethod
@@ -95,3 +132,7 @@ class JobSettings:
         except (ValueError, TypeError, AttributeError):
             return cls()  # settings from another version: start clean rather than fail
 
+
+
+def _map_ref(data: Any) -> Optional[MapRef]:
+    return MapRef(**data) if data else None

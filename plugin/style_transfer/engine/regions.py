@@ -9,7 +9,8 @@ blending the renders per pixel:
   render). Overlapping masks share the pixel in proportion to their values; what the masks leave
   (1 - sum, when the sum is below 1) keeps the global style, or the original pixels when there
   is no global style. Feathered masks therefore cross-fade.
-- strength_map (0..1 per pixel): rendered at a few strength levels and interpolated linearly
+- strength_map (0..1 per pixel, white = options.strength, so the Strength setting stays the
+  top of the range): rendered at a few strength levels and interpolated linearly
   between the two levels around each pixel's value. A map with at most STRENGTH_LEVELS distinct
   values (a hard-edged map) is rendered at exactly those values: exact everywhere. Otherwise
   the levels are 0, 1/2, 1 (error figures in tests/engine/test_regions.py).
@@ -135,9 +136,12 @@ def _visible_rgb(img: np.ndarray, max_pixels: int = 1 << 18) -> np.ndarray:
 def paint(engine: Engine, content: np.ndarray, styles: Sequence[StyleItem],
           weights: Optional[Sequence[float]], options: RenderOptions, maps: PaintMaps,
           progress: Optional[ProgressFn] = None,
-          cancel: Optional[CancelToken] = None) -> np.ndarray:
+          cancel: Optional[CancelToken] = None,
+          content_vector: Optional[np.ndarray] = None) -> np.ndarray:
     """Like Engine.stylize, with per-pixel regions / strength / stroke size / colour source.
-    `styles` is the global style (may be empty when regions are given)."""
+    `styles` is the global style (may be empty when regions are given). `content_vector`: the
+    picture's own style vector for strength below 1 (a preview of a part or of a shrunk copy
+    passes the whole picture's, as Apply uses); default: `content`'s."""
     h, w = content.shape[:2]
     regions = list(maps.regions)
     if not styles and not regions:
@@ -157,7 +161,7 @@ def paint(engine: Engine, content: np.ndarray, styles: Sequence[StyleItem],
     else:
         rest = np.ones((h, w), np.float32)
     sources: List[Tuple[np.ndarray, np.ndarray]] = []  # (style vector, share)
-    content_vec: Optional[np.ndarray] = None
+    content_vec = content_vector
     mode = options.style_mode
     if styles and rest.max() > 0:
         sources.append((engine.style_mix(styles, weights, mode), rest))
@@ -168,7 +172,7 @@ def paint(engine: Engine, content: np.ndarray, styles: Sequence[StyleItem],
 
     # -- strength and scale levels ---------------------------------------------------------------
     if maps.strength_map is not None:
-        smap = as_map(maps.strength_map, h, w, "strength map")
+        smap = as_map(maps.strength_map, h, w, "strength map") * float(options.strength)
         s_levels = levels_for(smap, STRENGTH_LEVELS)
         s_weights = interpolation(smap, s_levels)
     else:

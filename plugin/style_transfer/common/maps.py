@@ -1,0 +1,121 @@
+"""Paint the style where the user says: regions, a strength map and a stroke-size map for both
+hosts, handed to engine/regions.py.
+
+A host reads every map of a job (JobSettings.map_refs()) on its main thread — a Krita paint
+layer, selection mask or selection snapshot, a GIMP channel or layer mask — as an HxW array
+covering exactly the content it reads, and passes them here as a dict {MapRef: array}. What a
+map means is decided here, once:
+
+- a map with colour or alpha counts as its lightness x its alpha: on a paint layer, white paint
+  is "full", black or nothing painted is "none";
+- styles with the same region form one mix for that region (their weights as in the list);
+  styles with no region are the global mix, painted wherever the regions leave room; with no
+  global style the original pixels stay there (the result layer shows the source);
+- white on the strength map = the Strength setting, black = 0 (the picture's own style);
+- the stroke-size map goes from scale_range[0] (black) to scale_range[1] (white).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .settings import JobSettings, MapRef
+
+Masks = Mapping[MapRef, np.ndarray]
+
+
+def gray_of(pixels: np.ndarray) -> np.ndarray:
+    """HxW float32 0..1 from a host's map pixels: gray as it is; gray+alpha or RGB(A) as
+    lightness x alpha (unpainted = 0). Integer types are scaled by their maximum."""
+    a = np.asarray(pixels)
+    f = a.astype(np.float32) / float(np.iinfo(a.dtype).max) if a.dtype.kind in "ui" \
+        else a.astype(np.float32)
+    if f.ndim == 2:
+        return np.clip(f, 0.0, 1.0)
+    c = f.shape[2]
+    gray = f[:, :, 0] if c <= 2 else f[:, :, :3] @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+    if c in (2, 4):
+        gray = gray * f[:, :, -1]
+    return np.clip(gray, 0.0, 1.0)
+
+
+def missing(settings: JobSettings, masks: Masks) -> Optional[str]:
+    """The user-facing reason a job cannot run with these masks (a map not read), or None."""
+    for ref in settings.map_refs():
+        if ref not in masks:
+            return (f"The map '{ref.name}' is gone (deleted or in another document): choose "
+                    "it again or clear it.")
+    return None
+
+
+def paint_maps(settings: JobSettings, masks: Masks,
+               scale_factor: float = 1.0) -> Tuple[List[str], List[float], Any]:
+    """(global style paths, their weights, engine PaintMaps) for this job. scale_factor: working
+    pixels per pixel of the masks' picture when that picture is a shrunk copy (preview)."""
+    from ..engine.regions import PaintMaps, Region
+
+    paths: List[str] = []
+    weights: List[float] = []
+    grouped: Dict[MapRef, Tuple[List[str], List[float]]] = {}
+    for style in settings.active_styles:
+        if style.region is None:
+            paths.append(style.path)
+            weights.append(float(style.weight))
+        else:
+            group = grouped.setdefault(style.region, ([], []))
+            group[0].append(style.path)
+            group[1].append(float(style.weight))
+    regions = [Region(gray_of(masks[ref]), p, w, ref.name) for ref, (p, w) in grouped.items()]
+    strength = settings.strength_map
+    scale = settings.scale_map
+    lo, hi = settings.scale_range
+    return paths, weights, PaintMaps(
+        regions=regions,
+        strength_map=None if strength is None else gray_of(masks[strength]),
+        scale_map=None if scale is None else gray_of(masks[scale]),
+        scale_range=None if scale is None else (lo / scale_factor, hi / scale_factor))
+
+
+def render(engine: Any, content: np.ndarray, settings: JobSettings, masks: Masks,
+           progress: Optional[Callable[[float, str], None]] = None, cancel: Any = None,
+           options: Any = None, content_vector: Optional[np.ndarray] = None,
+           scale_factor: float = 1.0) -> np.ndarray:
+    """Apply's render: one style as Engine.stylize, or per pixel with the job's maps.
+    The masks must be of content's size (the hosts read them for the same rectangle)."""
+    options = options if options is not None else settings.render_options()
+    if not settings.uses_maps:
+        return engine.stylize(content, settings.style_paths(), settings.weights(), options,
+                              progress, cancel)
+    from ..engine.regions import paint
+
+    paths, weights, maps = paint_maps(settings, masks, scale_factor)
+    return paint(engine, content, paths, weights or None, options, maps, progress, cancel,
+                 content_vector=content_vector)
+
+
+def fit(masks: Masks, region: Tuple[int, int, int, int],
+        hw: Tuple[int, int]) -> Dict[MapRef, np.ndarray]:
+    """The masks cut to `region` (x, y, w, h) and resized to hw: the preview's view of them."""
+    from .preview import to_size
+
+    x, y, w, h = region
+    out = {}
+    for ref, m in masks.items():
+        g = gray_of(m)[y:y + h, x:x + w]
+        out[ref] = np.clip(to_size(g, hw)[:, :, 0], 0.0, 1.0)
+    return out
+
+
+def describe(settings: JobSettings) -> Sequence[str]:
+    """Short words for the result's name: which maps shaped it."""
+    words = []
+    if any(s.region is not None for s in settings.active_styles):
+        words.append("regions")
+    if settings.strength_map is not None:
+        words.append(f"strength map {settings.strength_map.name}")
+    if settings.scale_map is not None:
+        lo, hi = settings.scale_range
+        words.append(f"stroke map {lo:g}–{hi:g}×")
+    return words
