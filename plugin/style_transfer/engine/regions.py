@@ -38,7 +38,7 @@ from .render import RenderOptions
 from .style import apply_strength, check_strength
 
 if TYPE_CHECKING:
-    from . import Engine, StyleItem
+    from .core import Engine, StyleItem
 
 STRENGTH_LEVELS = 3  # 0, 1/2, 1 unless the map has at most this many distinct values
 
