@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Tuple
+from typing import List, Tuple
 
 STRENGTH_LABEL = "Strength"
 STRENGTH_HELP = (
@@ -25,31 +25,8 @@ RUNTIME_CHOICES: Tuple[Tuple[str, str], ...] = (
 def model_choices() -> List[Tuple[str, str, str]]:
     """(name, label, one-line help) for each Model choice, from the one list in engine/models.py.
     Works without the engine's packages too (a zip-only install shows its docker before
-    *Install dependencies*): engine/__init__ imports numpy/Pillow/LiteRT, models.py does not."""
-    try:
-        from ..engine import models
-    except ImportError:
-        models = _models_by_path()
+    *Install dependencies*): the engine package imports numpy/Pillow/LiteRT only on first use
+    of its names, and models.py uses the standard library only."""
+    from ..engine import models
 
-    fn = getattr(models, "model_choices", None)
-    if fn is not None:  # the list with labels
-        return [(c.name, c.label, c.help) for c in fn()]
-    labels = {"int8": "Fast (int8)", "f16": "Quality (f16)", "int8-fixed": "Fastest (full int8)"}
-    return [(name, labels.get(name, name), name) for name in models.MODEL_CHOICES]
-
-
-def _models_by_path() -> Any:
-    """engine/models.py loaded as a file, without running engine/__init__ (as installer.py does)."""
-    import importlib.util
-    import sys
-    from pathlib import Path
-
-    if "_style_transfer_models" in sys.modules:
-        return sys.modules["_style_transfer_models"]
-    path = Path(__file__).resolve().parents[1] / "engine" / "models.py"
-    spec = importlib.util.spec_from_file_location("_style_transfer_models", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
+    return [(c.name, c.label, c.help) for c in models.model_choices()]
