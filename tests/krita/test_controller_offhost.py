@@ -226,3 +226,59 @@ def test_download_models_fetches_hash_checked_files_with_progress(fk, models_dir
         assert [f for f, _ in seen] == sorted(f for f, _ in seen)  # progress only grows
     finally:
         server.shutdown()
+
+
+def _sky(doc: Any) -> Any:
+    """A paint layer a user paints the sky region on: white, opaque, on the top half."""
+    sky = doc.createNode("sky", "paintlayer")
+    doc.rootNode().addChildNode(sky, None)
+    px = np.zeros((32, 96, 4), np.uint8)
+    px[:] = 255
+    sky.setPixelData(px.tobytes(), 0, 0, 96, 32)
+    return sky
+
+
+def test_region_from_a_paint_layer_is_read_live_and_never_written(fk, images_dir):
+    from style_transfer.common.settings import StyleRef
+    from style_transfer.engine.quality import psnr
+    from style_transfer.krita import map_layers
+
+    doc, src = new_doc(fk)
+    sky = _sky(doc)
+    ref = map_layers.ref_from_node(sky)
+    stripes = str(images_dir / "stripes.jpg")
+    s = settings(fk, styles=(StyleRef("file", fk.udnie, "udnie", region=ref),
+                             StyleRef("file", stripes, "stripes")), strength=1.0)
+    ctl = fk.ctl.controller()
+    sky_before = sky.rgba.copy()
+    # the user selected the map layer to set it, and pressed Apply still on it
+    assert ctl.apply(s, doc, sky) == ("The active layer 'sky' is the region of udnie: select "
+                                      "the layer to stylize (e.g. the photo) and press Apply "
+                                      "again.")
+    got = run(fk, lambda: ctl.apply(s, doc, src))
+    assert got["message"].startswith("Added layer 'Stylized · udnie 50% + stripes 50%")
+    assert "regions" in got["message"]
+    assert names(doc.rootNode()) == ["sky", "photo", got["layer"].name()]  # one layer added
+    assert (sky.rgba == sky_before).all()
+    engine = ctl.engine()
+    out, pic = got["layer"].rgba, photo()
+    top = engine.stylize(pic, [fk.udnie], options=s.render_options())
+    rest = engine.stylize(pic, [stripes], options=s.render_options())
+    assert psnr(out[:20], top[:20]) >= 30 and psnr(out[44:], rest[44:]) >= 30
+
+
+def test_a_map_that_is_gone_stops_the_job_with_one_line(fk):
+    from style_transfer.common.settings import MapRef
+    from style_transfer.krita import map_layers
+
+    doc, src = new_doc(fk)
+    sky = _sky(doc)
+    s = settings(fk, strength_map=map_layers.ref_from_node(sky))
+    sky.remove()
+    ctl = fk.ctl.controller()
+    msg = "The map 'sky' is gone (deleted or in another document): choose it again or clear it."
+    assert ctl.apply(s, doc, src) == msg
+    assert ctl.preview(s, doc, src) == msg
+    gone_file = s.replace(strength_map=MapRef("file", "/nonexistent/sel.png", "selection 1"))
+    assert "'selection 1' is gone" in ctl.apply(gone_file, doc, src)
+    assert names(doc.rootNode()) == ["photo"] and not ctl.busy

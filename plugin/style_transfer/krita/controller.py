@@ -19,10 +19,10 @@ from typing import Any, Callable, Optional, Tuple
 
 import numpy as np
 
-from ..common import coverage, naming
+from ..common import coverage, maps, naming
 from ..common.logs import logger
 from ..common.settings import JobSettings, StyleRef
-from . import layers
+from . import layers, map_layers
 from .qt import QObject, pyqtSignal
 
 SETTINGS_GROUP = "style_transfer"
@@ -274,14 +274,13 @@ class Controller(QObject):
             return "Open a document first."
         node = None if settings.whole_image else (node or doc.activeNode())
         try:
-            content = layers.read_content(doc, node, settings.whole_image)
+            content, masks = read_job(doc, node, settings)
         except layers.ColorSpaceError as e:
             return str(e)
-        options = settings.render_options()
-        styles, weights = settings.style_paths(), settings.weights()
 
         def work(progress: Callable[[float, str], None], token: Any) -> np.ndarray:
-            return engine.stylize(content.rgba, styles, weights, options, progress, token)
+            # one style as Engine.stylize, or blended per pixel by the job's maps
+            return maps.render(engine, content.rgba, settings, masks, progress, token)
 
         target = Target(doc, node, layers.document_title(doc), content, settings)
         self._start(work, target)
@@ -364,18 +363,19 @@ class Controller(QObject):
             return None
         node = None if settings.whole_image else (node or doc.activeNode())
         try:
-            content = layers.read_content(doc, node, settings.whole_image)
+            content, masks = read_job(doc, node, settings)
         except layers.ColorSpaceError as e:
             return str(e)
         from ..common import preview
 
         h, w = content.rgba.shape[:2]
-        plan = preview.plan(h, w, settings.scale)
+        plan = preview.plan_for(settings, h, w)
         x, y, rw, rh = plan.region
         area = content.rgba[y:y + rh, x:x + rw]
 
         def work(progress: Callable[[float, str], None], token: Any) -> tuple:
-            image = preview.render(engine, area, plan, settings, content.rgba, token)
+            image = preview.render(engine, area, plan, settings, content.rgba, token,
+                                   masks=masks)
             return image, plan
 
         job = Job(work)
@@ -410,6 +410,21 @@ class Controller(QObject):
     def _cancelled(self) -> None:
         self._end()
         self.finished.emit(None, "Cancelled.")
+
+
+def read_job(doc: Any, node: Optional[Any], settings: JobSettings) -> tuple:
+    """(content, masks) of a job, main thread: the pixels to stylize and every map of the job
+    read live for exactly the content's rectangle. A layers.ColorSpaceError says, in one line,
+    why the job cannot start: the active layer is one of its maps, or a map is gone."""
+    problem = None if settings.whole_image else map_layers.source_problem(settings, node)
+    if problem:
+        raise map_layers.MapError(problem)
+    content = layers.read_content(doc, node, settings.whole_image)
+    masks = map_layers.read(doc, settings.map_refs(), content.rect)
+    problem = maps.missing(settings, masks)
+    if problem:
+        raise map_layers.MapError(problem)
+    return content, masks
 
 
 def keep_active(doc: Any, node: Any) -> None:

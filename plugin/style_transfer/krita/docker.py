@@ -19,12 +19,15 @@ from ..common import texts
 from ..common.settings import JobSettings, StyleRef
 from . import controller as ctl
 from . import layers
+from .maps_ui import MapsMixin, style_text
 from .qt import QIcon, QImage, QPixmap, Qt, QTimer, QtWidgets
 from .setup_ui import SetupMixin
 from .widgets import THUMB, Section, StyleList
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff);;Presets (*.json)"
 PREVIEW_HEIGHT = 120  # the preview is shown at most this tall, so the docker stays compact
+PREVIEW_TIP = ("The preview paints at Apply's working size: the whole picture, or a detail at "
+               "100 % when that is large")
 
 
 def _thumbnail(entry: StyleRef) -> QIcon:
@@ -59,7 +62,7 @@ def _row(*widgets: Any, stretch: int = -1) -> QtWidgets.QHBoxLayout:
     return row
 
 
-class StyleTransferDocker(SetupMixin, DockWidget):
+class StyleTransferDocker(MapsMixin, SetupMixin, DockWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setWindowTitle("Style Transfer")
@@ -180,8 +183,7 @@ class StyleTransferDocker(SetupMixin, DockWidget):
         self.live = QtWidgets.QCheckBox("Live preview")
         self.live.setChecked(True)
         self.preview_caption = QtWidgets.QLabel()
-        self.preview_caption.setToolTip("The preview paints at Apply's working size: the whole "
-                                        "picture, or a detail at 100 % when that is large")
+        self.preview_caption.setToolTip(PREVIEW_TIP)
         pv.addLayout(_row(self.live, self.preview_caption, stretch=1))
         self.preview = QtWidgets.QLabel()
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -197,6 +199,7 @@ class StyleTransferDocker(SetupMixin, DockWidget):
         bv.setSpacing(2)
         bv.addWidget(self.essentials, 1)
         bv.addWidget(self.options)
+        bv.addWidget(self._build_maps())
         bv.addWidget(self.preview_section)
         bv.addStretch(1)
         self.scroll = QtWidgets.QScrollArea()
@@ -262,6 +265,7 @@ class StyleTransferDocker(SetupMixin, DockWidget):
         for w in (self.content, self.strength, self.scale, self.preserve, self.model,
                   self.runtime):
             w.blockSignals(False)
+        self._load_maps_into_widgets()
         self._refresh_list()
 
     def set_settings(self, settings: JobSettings) -> None:
@@ -275,7 +279,7 @@ class StyleTransferDocker(SetupMixin, DockWidget):
         row = self.styles.currentRow()
         self.styles.clear()
         for e in self.settings.styles:
-            item = QtWidgets.QListWidgetItem(_thumbnail(e), f"{e.name}  ×{e.weight:g}")
+            item = QtWidgets.QListWidgetItem(_thumbnail(e), style_text(e))
             item.setToolTip(f"{e.kind}: {e.path}")
             self.styles.addItem(item)
         if self.settings.styles:
@@ -310,7 +314,7 @@ class StyleTransferDocker(SetupMixin, DockWidget):
             styles = list(self.settings.styles)
             styles[row] = dataclasses.replace(styles[row], weight=float(value))
             self.settings = self.settings.replace(styles=styles)
-            self.styles.item(row).setText(f"{styles[row].name}  ×{value:g}")
+            self.styles.item(row).setText(style_text(styles[row]))
             self._changed()
 
     # -- styles --
@@ -421,8 +425,9 @@ class StyleTransferDocker(SetupMixin, DockWidget):
             self._set_preview(QPixmap(), "")
             return
         error = self.ctl.preview(self.settings, doc)
-        if error:
-            self.preview_caption.setText("")
+        self.preview_caption.setToolTip(error or PREVIEW_TIP)
+        if error:  # e.g. a map is gone: the start of the reason, the whole in the tooltip
+            self.preview_caption.setText(error if len(error) < 48 else error[:46] + "…")
 
     def _preview_done(self, image: np.ndarray, plan: Any) -> None:
         wh, ww = plan.working_hw

@@ -1,0 +1,155 @@
+"""Regions, strength and stroke-size maps from Krita: what the user points at, and its pixels.
+
+A map is a MapRef in the settings (common/settings.py); common/maps.py decides what its pixels
+mean. Here, on the main thread:
+- "Use as region" / "Set map" turn the active selection into a document-sized grayscale PNG in
+  the plugin's data folder (MapRef "file": a selection changes with every click, so it is
+  snapshotted), or the active paint layer / selection mask into MapRef "node" (its unique id):
+  that one is read LIVE when a job starts, so painting on it counts;
+- read() gives every map of a job for exactly the rectangle the content was read from.
+A map that cannot be read (layer deleted, in another document, PNG gone) is left out of the
+result: common/maps.missing() then names it in one line.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from typing import Any, Dict, Iterable, Optional
+
+import numpy as np
+
+from ..common.settings import JobSettings, MapRef
+from . import color, layers
+from .pixels import DEPTHS, ColorSpaceError
+
+#: node types whose pixels can be a map: paint on a paint layer, or a mask's selection
+PAINT_TYPES = ("paintlayer",)
+MASK_TYPES = ("selectionmask", "transparencymask")
+
+
+class MapError(ColorSpaceError):
+    """A map that cannot be taken from what is active; the message is for the user."""
+
+
+# -- what the user points at -------------------------------------------------------------------
+
+
+def ref_from_node(node: Any) -> MapRef:
+    """The active layer as a map, read live at Apply: a paint layer (white = full) or a
+    selection / transparency mask."""
+    if node is None:
+        raise MapError("Select the paint layer or selection mask to use first.")
+    kind = node.type()
+    if kind not in PAINT_TYPES + MASK_TYPES:
+        raise MapError(f"'{node.name()}' is a {kind.replace('layer', ' layer')}: use a paint "
+                       "layer (paint white where it applies) or a selection mask.")
+    return MapRef("node", node.uniqueId().toString(), node.name())
+
+
+def ref_from_selection(doc: Any, folder: str) -> MapRef:
+    """The document's active selection, snapshotted to a document-sized grayscale PNG."""
+    from .qt import QImage
+
+    sel = doc.selection() if doc is not None else None
+    if sel is None or layers.Rect.of(sel).empty:
+        raise MapError("There is no active selection: select an area first (or use a layer).")
+    w, h = doc.width(), doc.height()
+    gray = np.frombuffer(bytes(sel.pixelData(0, 0, w, h)), np.uint8).reshape(h, w)
+    path = os.path.join(folder, f"selection-{uuid.uuid4().hex[:12]}.png")
+    img = QImage(np.ascontiguousarray(gray).tobytes(), w, h, w, QImage.Format.Format_Grayscale8)
+    if not img.save(path, "PNG"):
+        raise MapError(f"Could not save the selection to {path}.")
+    return MapRef("file", path, f"selection {time.strftime('%H:%M:%S')}")
+
+
+def find_node(doc: Any, key: str) -> Optional[Any]:
+    """The node of `doc` whose unique id reads `key`, wherever it is in the tree."""
+    stack = list(doc.rootNode().childNodes())
+    while stack:
+        n = stack.pop()
+        if n.uniqueId().toString() == key:
+            return n
+        stack.extend(n.childNodes())
+    return None
+
+
+def source_problem(settings: JobSettings, node: Any) -> Optional[str]:
+    """Why `node` cannot be the picture to stylize with these settings: it is one of the job's
+    maps (the user selected it to set it, then pressed Apply), or a mask. None if it can."""
+    if node is None:
+        return None
+    key = node.uniqueId().toString()
+    for ref in settings.map_refs():
+        if ref.kind == "node" and ref.key == key:
+            return (f"The active layer '{node.name()}' is {_role(settings, ref)}: select the "
+                    "layer to stylize (e.g. the photo) and press Apply again.")
+    if node.type() in MASK_TYPES:
+        return (f"The active layer '{node.name()}' is a mask: select the layer to stylize "
+                "and press Apply again.")
+    return None
+
+
+def _role(settings: JobSettings, ref: MapRef) -> str:
+    roles = [f"the region of {s.name}" for s in settings.active_styles if s.region == ref]
+    if settings.strength_map == ref:
+        roles.append("the strength map")
+    if settings.scale_map == ref:
+        roles.append("the stroke-size map")
+    return ", ".join(roles)
+
+
+# -- pixels ------------------------------------------------------------------------------------
+
+
+def read(doc: Any, refs: Iterable[MapRef], rect: layers.Rect) -> Dict[MapRef, np.ndarray]:
+    """Every map of `refs` that can be read, as an HxW (gray) or HxWx4 (sRGB RGBA) array of
+    `rect` (the content's rectangle); maps that are gone are left out."""
+    out: Dict[MapRef, np.ndarray] = {}
+    for ref in refs:
+        if ref.kind == "node":
+            node = find_node(doc, ref.key)
+            if node is not None and node.type() in PAINT_TYPES + MASK_TYPES:
+                out[ref] = node_pixels(node, rect)
+        elif ref.kind == "file":
+            pixels = file_pixels(ref.key, rect)
+            if pixels is not None:
+                out[ref] = pixels
+    return out
+
+
+def node_pixels(node: Any, rect: layers.Rect) -> np.ndarray:
+    """A node's own pixels at `rect`: a mask's selection (1 channel, any depth), or a paint
+    layer's RGBA converted to sRGB like the content (color.py), in whatever depth it has."""
+    data = bytes(node.pixelData(rect.x, rect.y, rect.w, rect.h))
+    model, depth = node.colorModel(), node.colorDepth()
+    if model == "A" or node.type() in MASK_TYPES:
+        dtype = DEPTHS.get(depth, np.dtype(np.uint8))
+        if len(data) != rect.w * rect.h * dtype.itemsize:  # an empty mask answers b""
+            return np.zeros((rect.h, rect.w), np.float32)
+        return np.frombuffer(data, dtype).reshape(rect.h, rect.w).astype(dtype.newbyteorder("="))
+    return color.to_srgb(data, rect.w, rect.h, color.Space.of(node))
+
+
+def file_pixels(path: str, rect: layers.Rect) -> Optional[np.ndarray]:
+    """A document-sized grayscale PNG cut to `rect` (outside the picture = 0), None if gone."""
+    from .qt import QImage
+
+    if not os.path.isfile(path):
+        return None
+    img = QImage(path)
+    if img.isNull():
+        return None
+    img = img.convertToFormat(QImage.Format.Format_Grayscale8)
+    w, h = img.width(), img.height()
+    ptr = img.constBits()
+    if hasattr(ptr, "setsize"):  # PyQt5 sip.voidptr needs a size before it can be read
+        ptr.setsize(img.bytesPerLine() * h)
+    gray = np.frombuffer(bytes(ptr), np.uint8).reshape(h, img.bytesPerLine())[:, :w]
+    out = np.zeros((rect.h, rect.w), np.uint8)
+    x0, y0 = max(rect.x, 0), max(rect.y, 0)
+    x1, y1 = min(rect.x + rect.w, w), min(rect.y + rect.h, h)
+    if x1 > x0 and y1 > y0:
+        out[y0 - rect.y:y1 - rect.y, x0 - rect.x:x1 - rect.x] = gray[y0:y1, x0:x1]
+    return out

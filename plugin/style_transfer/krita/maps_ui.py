@@ -1,0 +1,214 @@
+"""The docker's "Regions and maps" part: limit the selected style to a region, a strength map and
+a stroke-size map (common/maps.py says what they mean, map_layers.py reads them).
+
+A region or map comes from the active selection (snapshotted to a PNG: a selection changes with
+every click) or from the active paint layer / selection mask (read live at Apply and preview,
+so painting on it counts). A mixin of StyleTransferDocker, which owns the style list and the
+settings; the part folds away (Section), so the docker still fits a 768 px screen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Optional
+
+from krita import Krita
+
+from ..common.settings import JobSettings, MapRef
+from . import controller as ctl
+from . import map_layers
+from .qt import QAction, QtWidgets
+from .widgets import Section
+
+SOURCES = (("selection", "From the selection"), ("layer", "From the active layer"))
+MAPS = {"strength": "strength_map", "scale": "scale_map"}
+
+
+def _box(*widgets: Any) -> QtWidgets.QHBoxLayout:
+    row = QtWidgets.QHBoxLayout()
+    row.setSpacing(3)
+    for w in widgets:
+        row.addWidget(w, 1 if isinstance(w, QtWidgets.QLabel) else 0)
+    return row
+
+
+def style_text(entry: Any) -> str:
+    """A row of the style list: name, weight and where it paints."""
+    text = f"{entry.name}  ×{entry.weight:g}"
+    return text + (f" — region: {entry.region.name}" if entry.region is not None else "")
+
+
+class MapsMixin:
+    """"Use as region" / "Whole picture", strength and stroke-size maps, for the docker."""
+
+    settings: JobSettings
+    styles: Any
+    show_message: Any
+    schedule_preview: Any
+    _refresh_list: Any
+
+    def _build_maps(self) -> Section:
+        self.maps_section = Section("Regions and maps")
+        form = QtWidgets.QFormLayout(self.maps_section.body)
+        form.setContentsMargins(8, 0, 0, 0)
+        form.setVerticalSpacing(3)
+        self.region_actions = []
+        for source, label in SOURCES:
+            act = QAction(f"Use as region: {label.lower()}", self.styles)
+            act.triggered.connect(lambda _=False, s=source: self.use_as_region(s))
+            self.region_actions.append(act)
+        whole = QAction("Whole picture (no region)", self.styles)
+        whole.triggered.connect(lambda _=False: self.clear_region())
+        self.region_actions.append(whole)
+        # the same three on the style list's right-click menu
+        self.styles.addActions(self.region_actions)
+        self.styles.setContextMenuPolicy(self._actions_menu_policy())
+        self.region_btn = self._menu_button("Use as region", self.region_actions[:2])
+        self.region_btn.setToolTip("Limit the selected style to the active selection, or to the "
+                                   "active paint layer / selection mask (white = this style). "
+                                   "Styles without a region paint the rest.")
+        self.whole_btn = QtWidgets.QToolButton(text="Whole picture")
+        self.whole_btn.setToolTip("The selected style paints everywhere no region claims")
+        self.whole_btn.clicked.connect(lambda: self.clear_region())
+        form.addRow("Style", _box(self.region_btn, self.whole_btn, QtWidgets.QLabel()))
+        self.map_labels = {}
+        for which, title, help_text in (
+                ("strength", "Strength", "Per-pixel strength: white = the Strength setting, "
+                 "black or unpainted = none"),
+                ("scale", "Strokes", "Per-pixel stroke size: black or unpainted = the first "
+                 "size, white = the second (replaces Scale)")):
+            label = QtWidgets.QLabel("none")
+            label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                QtWidgets.QSizePolicy.Policy.Preferred)
+            label.setToolTip(help_text)
+            self.map_labels[which] = label
+            acts = []
+            for source, text in SOURCES:
+                act = QAction(text, self.maps_section)
+                act.triggered.connect(lambda _=False, w=which, s=source: self.set_map(w, s))
+                acts.append(act)
+            button = self._menu_button("Set", acts)
+            button.setToolTip(help_text)
+            clear = QtWidgets.QToolButton(text="Clear")
+            clear.clicked.connect(lambda _=False, w=which: self.clear_map(w))
+            setattr(self, f"{which}_map_btn", button)
+            setattr(self, f"{which}_clear_btn", clear)
+            form.addRow(title, _box(label, button, clear))
+        self.scale_lo, self.scale_hi = (self._scale_spin(), self._scale_spin())
+        form.addRow("Sizes", _box(self.scale_lo, QtWidgets.QLabel("to"), self.scale_hi))
+        self._load_maps_into_widgets()
+        self.scale_lo.valueChanged.connect(self._range_changed)
+        self.scale_hi.valueChanged.connect(self._range_changed)
+        return self.maps_section
+
+    @staticmethod
+    def _actions_menu_policy() -> Any:
+        from .qt import Qt
+
+        return Qt.ContextMenuPolicy.ActionsContextMenu
+
+    def _menu_button(self, text: str, actions: list) -> Any:
+        button = QtWidgets.QToolButton(text=text)
+        button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QtWidgets.QMenu(button)
+        menu.addActions(actions)
+        button.setMenu(menu)
+        return button
+
+    @staticmethod
+    def _scale_spin() -> Any:
+        spin = QtWidgets.QDoubleSpinBox()
+        spin.setRange(0.25, 4.0)
+        spin.setSingleStep(0.25)
+        spin.setSuffix("×")
+        spin.setToolTip("The stroke sizes the stroke-size map goes between (style scales)")
+        return spin
+
+    def _load_maps_into_widgets(self) -> None:
+        s = self.settings
+        for which, field in MAPS.items():
+            ref = getattr(s, field)
+            self.map_labels[which].setText(ref.name if ref else "none")
+        lo, hi = s.scale_range
+        for spin, value in ((self.scale_lo, lo), (self.scale_hi, hi)):
+            spin.blockSignals(True)
+            spin.setValue(value)
+            spin.blockSignals(False)
+
+    # -- taking a map from Krita --
+    def _map_from(self, source: str) -> Optional[MapRef]:
+        """A MapRef from the active document's selection or active layer, or None after
+        saying why not."""
+        doc = Krita.instance().activeDocument()
+        if doc is None:
+            self.show_message("Open a document first.")
+            return None
+        try:
+            if source == "selection":
+                return map_layers.ref_from_selection(doc, ctl.data_dir("maps"))
+            return map_layers.ref_from_node(doc.activeNode())
+        except map_layers.MapError as e:
+            self.show_message(str(e))
+            return None
+
+    def _after(self, ref: MapRef, what: str) -> None:
+        """Say what was set, and what the user does next (the normal flow)."""
+        if ref.kind == "file":
+            hint = ("Deselect before Apply (Select › Deselect): a selection also limits what "
+                    "Apply paints.")
+        else:
+            hint = (f"Painting on '{ref.name}' counts (it is read at Apply). Select the layer "
+                    "to stylize before Apply.")
+        self.show_message(f"{what} {hint}")
+        ctl.save_settings(self.settings)
+        self.schedule_preview()
+
+    def use_as_region(self, source: str) -> Optional[MapRef]:
+        """The selected style paints only where `source` ("selection" | "layer") is white."""
+        row = self.styles.currentRow()
+        if not 0 <= row < len(self.settings.styles):
+            self.show_message("Select a style in the list first.")
+            return None
+        ref = self._map_from(source)
+        if ref is None:
+            return None
+        self._set_region(row, ref)
+        self._after(ref, f"{self.settings.styles[row].name} paints in '{ref.name}'; styles "
+                         "without a region paint the rest.")
+        return ref
+
+    def clear_region(self) -> None:
+        row = self.styles.currentRow()
+        if 0 <= row < len(self.settings.styles):
+            self._set_region(row, None)
+            ctl.save_settings(self.settings)
+            self.schedule_preview()
+
+    def _set_region(self, row: int, ref: Optional[MapRef]) -> None:
+        styles = list(self.settings.styles)
+        styles[row] = dataclasses.replace(styles[row], region=ref)
+        self.settings = self.settings.replace(styles=styles)
+        self.styles.item(row).setText(style_text(styles[row]))
+
+    def set_map(self, which: str, source: str) -> Optional[MapRef]:
+        """The strength ("strength") or stroke-size ("scale") map from `source`."""
+        ref = self._map_from(source)
+        if ref is None:
+            return None
+        self.settings = self.settings.replace(**{MAPS[which]: ref})
+        self._load_maps_into_widgets()
+        what = "Strength" if which == "strength" else "Stroke size"
+        self._after(ref, f"{what} follows '{ref.name}' (white = full).")
+        return ref
+
+    def clear_map(self, which: str) -> None:
+        self.settings = self.settings.replace(**{MAPS[which]: None})
+        self._load_maps_into_widgets()
+        ctl.save_settings(self.settings)
+        self.schedule_preview()
+
+    def _range_changed(self, *_: Any) -> None:
+        self.settings = self.settings.replace(
+            scale_range=(self.scale_lo.value(), self.scale_hi.value()))
+        ctl.save_settings(self.settings)
+        self.schedule_preview()
