@@ -713,6 +713,179 @@ def main(args: List[str]) -> None:
         stylized_like_engine(out, res, seen)
         return out
 
+    def wait_preview(s: Any, doc: Any, node: Any) -> Dict[str, Any]:
+        """Ask the controller for a preview and spin Qt until it is painted (or fails)."""
+        from style_transfer.krita.qt import QEventLoop, QTimer
+
+        got: Dict[str, Any] = {}
+        loop = QEventLoop()
+
+        def ready(image: Any, plan: Any) -> None:
+            got["image"], got["plan"] = image, plan
+            loop.quit()
+
+        def failed(message: str) -> None:
+            got["failed"] = message
+            loop.quit()
+
+        ctl.preview_ready.connect(ready)
+        ctl.preview_failed.connect(failed)
+        got["error"] = ctl.preview(s, doc, node)
+        if got["error"] is None:
+            QTimer.singleShot(120_000, loop.quit)
+            loop.exec() if hasattr(loop, "exec") else loop.exec_()
+        ctl.preview_ready.disconnect(ready)
+        ctl.preview_failed.disconnect(failed)
+        return got
+
+    def psnr_rgb(a: Any, b: Any) -> float:
+        from style_transfer.engine.quality import psnr
+
+        return round(float(psnr(a[..., :3], b[..., :3])), 2)
+
+    def regions() -> Dict[str, Any]:
+        """Two styles, udnie limited to the sky painted white on a paint layer over the top
+        half, stripes everywhere else; the same region from a selection mask and from a
+        selection snapshot; the preview blends like Apply."""
+        from style_transfer.common import preview
+        from style_transfer.krita import map_layers
+
+        w, h = 320, 200
+        doc = make_doc(k, w, h, "RGBA", "U8", "regions")
+        src = doc.createNode("photo", "paintlayer")
+        doc.rootNode().addChildNode(src, None)
+        pic = load_rgba8(f"{images}/stata.jpg", w, h)
+        paint(src, pic, 0, 0)
+        sky = doc.createNode("sky", "paintlayer")
+        doc.rootNode().addChildNode(sky, src)
+        paint(sky, np.full((h // 2, w, 4), 255, np.uint8), 0, 0)
+        doc.refreshProjection()
+        doc.waitForDone()
+        stripes = f"{images}/stripes.jpg"
+        ref = map_layers.ref_from_node(sky)
+        s = S(styles=(E("file", udnie, "udnie", region=ref), E("file", stripes, "stripes")),
+              strength=1.0, scale=1.0, model="int8")
+        before = [digest(src), digest(sky)]
+        n_before = len(doc.rootNode().childNodes())
+        out: Dict[str, Any] = {"ref": [ref.kind, ref.name]}
+        # the normal slip: the map layer is still the active one when Apply is pressed
+        out["map_active_error"] = ctl.apply(s, doc, sky)
+        got = wait_finished(ctl, lambda: ctl.apply(s, doc, src))
+        res = got.pop("layer", None)
+        out.update(got)
+        if res is None:
+            return out
+        out.update(layer_info(doc, src, res))
+        out["layers_added"] = len(doc.rootNode().childNodes()) - n_before
+        out["unchanged"] = [digest(src), digest(sky)] == before
+        mine = rgba_of(res)
+        engine = ctl.engine()
+        top = engine.stylize(pic, [udnie], options=s.render_options())
+        rest = engine.stylize(pic, [stripes], options=s.render_options())
+        m = 32  # away from the border between the regions (row 100)
+        out["sky_vs_udnie_db"] = psnr_rgb(mine[:h // 2 - m], top[:h // 2 - m])
+        out["rest_vs_stripes_db"] = psnr_rgb(mine[h // 2 + m:], rest[h // 2 + m:])
+        out["sky_vs_stripes_db"] = psnr_rgb(mine[:h // 2 - m], rest[:h // 2 - m])
+        shown = wait_preview(s, doc, src)
+        if "image" in shown:
+            out["preview_vs_apply_db"] = round(float(preview.compare(
+                mine, shown["image"], shown["plan"])), 2)
+        else:
+            out["preview_problem"] = shown.get("error") or shown.get("failed")
+        # the same region as a selection mask, and as a snapshot of the selection
+        sel = Selection()
+        sel.select(0, 0, w, h // 2, 255)
+        mask = doc.createSelectionMask("sky mask")
+        mask.setSelection(sel)
+        src.addChildNode(mask, None)
+        doc.setSelection(sel)
+        snap = map_layers.ref_from_selection(doc, ctlmod.data_dir("maps"))
+        doc.setSelection(Selection())  # deselect: a selection also limits what Apply paints
+        doc.waitForDone()
+        for label, r in (("mask", map_layers.ref_from_node(mask)), ("snapshot", snap)):
+            alt = s.replace(styles=(E("file", udnie, "udnie", region=r), s.styles[1]))
+            again = wait_finished(ctl, lambda a=alt: ctl.apply(a, doc, src))
+            layer = again.pop("layer", None)
+            if layer is None:
+                out[label] = again
+                continue
+            out[label] = {"db_vs_paint_layer": psnr_rgb(rgba_of(layer), mine),
+                          "name": layer.name()}
+            layer.remove()
+        return out
+
+    def strength_map() -> Dict[str, Any]:
+        """A 16-bit document with Krita's default (linear) profile, photo and map painted as a
+        user's pixels get there: white on the left half, black on the right. White = the
+        Strength setting (80 %), black = 0 (the picture's own style)."""
+        w, h = 320, 200
+        doc = make_doc(k, w, h, "RGBA", "U16", "strength-map")
+        src = doc.createNode("photo", "paintlayer")
+        doc.rootNode().addChildNode(src, None)
+        fill_converted(k, doc, src, load_rgba8(f"{images}/golden_gate.jpg", w, h))
+        fade = doc.createNode("fade", "paintlayer")
+        doc.rootNode().addChildNode(fade, src)
+        level = np.zeros((h, w, 4), np.uint8)
+        level[..., 3] = 255
+        level[:, : w // 2, :3] = 255
+        fill_converted(k, doc, fade, level)
+        doc.refreshProjection()
+        doc.waitForDone()
+        from style_transfer.krita import map_layers
+
+        s = base.replace(strength=0.8, strength_map=map_layers.ref_from_node(fade))
+        before = [digest(src), digest(fade)]
+        n_before = len(doc.rootNode().childNodes())
+        got = wait_finished(ctl, lambda: ctl.apply(s, doc, src))
+        res = got.pop("layer", None)
+        out = dict(got)
+        if res is None:
+            return out
+        out.update(layer_info(doc, src, res))
+        out["layers_added"] = len(doc.rootNode().childNodes()) - n_before
+        out["unchanged"] = [digest(src), digest(fade)] == before
+        content = layers.read_content(doc, src, False).rgba  # sRGB-encoded, as Apply read it
+        mine = layers.read_content(doc, res, False).rgba
+        engine = ctl.engine()
+        full = engine.stylize(content, [udnie], options=s.render_options())
+        zero = engine.stylize(content, [udnie], options=s.render_options(strength=0.0))
+        m = 16
+        out["dtype"] = str(mine.dtype)
+        out["white_vs_strength_db"] = psnr_rgb(mine[:, : w // 2 - m], full[:, : w // 2 - m])
+        out["black_vs_zero_db"] = psnr_rgb(mine[:, w // 2 + m:], zero[:, w // 2 + m:])
+        out["white_vs_zero_db"] = psnr_rgb(mine[:, : w // 2 - m], zero[:, : w // 2 - m])
+        return out
+
+    def map_gone() -> Dict[str, Any]:
+        """A map layer deleted, or in another document: one line, nothing added."""
+        from style_transfer.krita import map_layers
+
+        doc = make_doc(k, 160, 100, "RGBA", "U8", "map-gone")
+        src = doc.createNode("photo", "paintlayer")
+        doc.rootNode().addChildNode(src, None)
+        paint(src, photo[:100, :160], 0, 0)
+        sky = doc.createNode("sky", "paintlayer")
+        doc.rootNode().addChildNode(sky, src)
+        other = make_doc(k, 160, 100, "RGBA", "U8", "elsewhere")
+        there = other.createNode("elsewhere", "paintlayer")
+        other.rootNode().addChildNode(there, None)
+        region = S(styles=(E("file", udnie, "udnie", region=map_layers.ref_from_node(sky)),),
+                   scale=1.0)
+        elsewhere = base.replace(strength_map=map_layers.ref_from_node(there))
+        sky.remove()
+        doc.waitForDone()
+        names = [n.name() for n in doc.rootNode().childNodes()]
+        out = {"deleted": ctl.apply(region, doc, src), "elsewhere": ctl.apply(elsewhere, doc, src),
+               "busy": ctl.busy, "layers": names,
+               "layers_after": [n.name() for n in doc.rootNode().childNodes()]}
+        shown = wait_preview(region, doc, src)
+        out["preview_error"] = shown.get("error")
+        try:
+            map_layers.ref_from_node(doc.createGroupLayer("a group"))
+        except map_layers.MapError as e:
+            out["group_refused"] = str(e)
+        return out
+
     case("rgba8", rgba8)
     case("selection", selection)
     case("depth16", depth16)
@@ -730,6 +903,9 @@ def main(args: List[str]) -> None:
     case("docker_widget", docker_widget)
     case("file_layer", file_layer)
     case("whole_image", whole_image)
+    case("regions", regions)
+    case("strength_map", strength_map)
+    case("map_gone", map_gone)
     # last: documents holding clone layers crash Krita when closed (at exit too)
     case("clone", lambda: clone_case(False))
     case("clone_moved", lambda: clone_case(True))

@@ -231,3 +231,40 @@ def test_preview_shows_what_apply_paints_on_a_large_canvas(results):
     assert auto["psnr_db"] > 33, auto  # measured 38.8 dB (LiteRT), 40.8 dB (OpenVINO)
     assert one["psnr_db"] > 40, one  # measured 59.3 dB (LiteRT), 58.9 dB (OpenVINO)
     assert auto["psnr_db"] > auto["old_thumbnail_psnr_db"] + 15, auto  # old: 13.6 dB
+
+
+def test_two_styles_one_limited_to_a_painted_region(results):
+    """udnie limited to a paint layer painted white over the top half, stripes elsewhere:
+    interiors equal the single-style renders, ONE layer added, photo and map untouched."""
+    r = ok(results, "regions")
+    assert r["ref"] == ["node", "sky"]
+    assert r["map_active_error"] == ("The active layer 'sky' is the region of udnie: select the "
+                                     "layer to stylize (e.g. the photo) and press Apply again.")
+    assert r["message"].startswith("Added layer ") and r["name"].endswith(" · regions")
+    assert r["layers_added"] == 1 and r["directly_above"] and r["unchanged"]
+    assert r["bounds"] == r["source_bounds"] == [0, 0, 320, 200]
+    assert r["sky_vs_udnie_db"] >= 30 and r["rest_vs_stripes_db"] >= 30, r
+    assert r["sky_vs_stripes_db"] < 20  # the sky really is another style
+    assert r["preview_vs_apply_db"] >= 30, r  # the preview shows the blend
+    # the same region from a selection mask and from a snapshot of the selection
+    assert r["mask"]["db_vs_paint_layer"] >= 40, r["mask"]
+    assert r["snapshot"]["db_vs_paint_layer"] >= 40, r["snapshot"]
+
+
+def test_strength_map_ends_equal_strength_renders_in_a_16bit_linear_document(results):
+    r = ok(results, "strength_map")
+    assert r["message"].endswith("· strength map fade'.")
+    assert r["result_model"] == ["RGBA", "U16"] and r["dtype"] == "uint16"
+    assert r["layers_added"] == 1 and r["unchanged"]
+    assert r["white_vs_strength_db"] >= 30 and r["black_vs_zero_db"] >= 30, r
+    assert r["white_vs_zero_db"] < 25  # the two ends differ
+
+
+def test_a_map_that_is_gone_adds_nothing_and_says_so(results):
+    r = ok(results, "map_gone")
+    gone = "is gone (deleted or in another document): choose it again or clear it."
+    assert r["deleted"] == f"The map 'sky' {gone}"
+    assert r["elsewhere"] == f"The map 'elsewhere' {gone}"
+    assert r["preview_error"] == r["deleted"]
+    assert r["layers_after"] == r["layers"] == ["Background", "photo"] and not r["busy"]
+    assert r["group_refused"].startswith("'a group' is a group layer: use a paint layer")
