@@ -154,6 +154,24 @@ def test_gui_docker_menu_preview_apply_undo_and_drop(tmp_path: Path, models_dir:
     assert state["list_after_drop"] == ["udnie  ×1", "stata  ×1"]
     assert state["saved_styles_after_drop"] == ["udnie", "stata"]  # kept for the next session
     assert state["preview_after_drop"]  # the blend was previewed too
+    # Use as region (docker button) from a hidden paint layer, for udnie; stata paints the rest
+    assert state["region_menu"] == ["Use as region: from the selection",
+                                    "Use as region: from the active layer"]
+    assert state["region_message"].startswith("udnie paints in 'sky'"), state["region_message"]
+    assert state["region_list"] == ["udnie  ×1 — region: sky", "stata  ×1"]
+    assert state["region_saved"] == ["sky", None]
+    assert state["region_apply_on_map"].startswith("The active layer 'sky' is the region of "
+                                                   "udnie: select the layer to stylize")
+    assert not state["region_busy_on_map"]
+    assert state["region_preview"] and state["region_preview_caption"] == "Whole, at 400×300 px"
+    regions = "Stylized · udnie 50% + stata 50% 80% · regions"
+    assert state["region_apply_message"] == f"Added layer '{regions}'."
+    assert state["region_layers"] == [*before, "Stylized · udnie 80%", regions, "sky"]
+    assert state["region_active"] == "photo"
+    assert state["sizes_shown"] and not state["sizes_shown_after_clear"]
+    grab = tmp_path / "probe.json.docker.png"  # the docker with Regions and maps open
+    assert grab.is_file()
+    shutil.copy(grab, ARTIFACTS / "krita_gui_regions_docker.png")
     # on a 1000 px screen, with the separator dragged up, every setting fits without scrolling
     assert state["scroll_max"] == 0, state
     assert state["preview_label_height"] >= state["preview_shown_height"] > 0  # not cut off

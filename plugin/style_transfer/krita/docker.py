@@ -81,6 +81,13 @@ class StyleTransferDocker(MapsMixin, SetupMixin, DockWidget):
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(400)  # debounce: one preview after the user pauses
         self._preview_timer.timeout.connect(self._run_preview)
+        # Krita tells a docker when the canvas changes, not when another layer is selected; the
+        # preview shows the active layer (and says so when that is one of the maps), so look
+        self._active_key: Optional[str] = None
+        self._active_timer = QTimer(self)
+        self._active_timer.setInterval(700)
+        self._active_timer.timeout.connect(self._watch_active_layer)
+        self._active_timer.start()
         QTimer.singleShot(0, self._check_setup)
 
     # -- layout --
@@ -524,6 +531,20 @@ class StyleTransferDocker(MapsMixin, SetupMixin, DockWidget):
 
     def canvasChanged(self, canvas: Any) -> None:  # Krita API; canvas may be None
         self.schedule_preview()
+
+    def _watch_active_layer(self) -> None:
+        """A new preview when the user selected another layer (e.g. the photo again after
+        setting a map layer as a region)."""
+        if not self.isVisible() or self.settings.whole_image:
+            return
+        doc = Krita.instance().activeDocument()
+        node = doc.activeNode() if doc is not None else None
+        key = node.uniqueId().toString() if node is not None else None
+        if key != self._active_key:
+            first = self._active_key is None
+            self._active_key = key
+            if not first:
+                self.schedule_preview()
 
 
 def _rgba(image: np.ndarray) -> np.ndarray:

@@ -24,11 +24,12 @@ SOURCES = (("selection", "From the selection"), ("layer", "From the active layer
 MAPS = {"strength": "strength_map", "scale": "scale_map"}
 
 
-def _box(*widgets: Any) -> QtWidgets.QHBoxLayout:
+def _box(*widgets: Any, stretch: Any = QtWidgets.QLabel) -> QtWidgets.QHBoxLayout:
+    """A row of widgets; those of type `stretch` take the spare width."""
     row = QtWidgets.QHBoxLayout()
     row.setSpacing(3)
     for w in widgets:
-        row.addWidget(w, 1 if isinstance(w, QtWidgets.QLabel) else 0)
+        row.addWidget(w, 1 if isinstance(w, stretch) else 0)
     return row
 
 
@@ -75,8 +76,9 @@ class MapsMixin:
         for which, title, help_text in (
                 ("strength", "Strength", "Per-pixel strength: white = the Strength setting, "
                  "black or unpainted = none"),
-                ("scale", "Strokes", "Per-pixel stroke size: black or unpainted = the first "
-                 "size, white = the second (replaces Scale)")):
+                ("scale", "Strokes", "Per-pixel stroke size: the style scale goes from the one "
+                 "set for black (or unpainted) to the one for white; it replaces Scale (0.5× "
+                 "paints strokes twice as large as 1×)")):
             label = QtWidgets.QLabel("none")
             label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                                 QtWidgets.QSizePolicy.Policy.Preferred)
@@ -95,7 +97,14 @@ class MapsMixin:
             setattr(self, f"{which}_clear_btn", clear)
             form.addRow(title, _box(label, button, clear))
         self.scale_lo, self.scale_hi = (self._scale_spin(), self._scale_spin())
-        form.addRow("Sizes", _box(self.scale_lo, QtWidgets.QLabel("to"), self.scale_hi))
+        # the two sizes mean something only with a stroke-size map: shown then only
+        self.sizes = QtWidgets.QWidget()
+        sizes = _box(QtWidgets.QLabel("black"), self.scale_lo, QtWidgets.QLabel("white"),
+                     self.scale_hi, stretch=QtWidgets.QDoubleSpinBox)
+        sizes.setContentsMargins(0, 0, 0, 0)
+        self.sizes.setLayout(sizes)
+        self.sizes_label = QtWidgets.QLabel("Scales")
+        form.addRow(self.sizes_label, self.sizes)
         self._load_maps_into_widgets()
         self.scale_lo.valueChanged.connect(self._range_changed)
         self.scale_hi.valueChanged.connect(self._range_changed)
@@ -121,7 +130,8 @@ class MapsMixin:
         spin.setRange(0.25, 4.0)
         spin.setSingleStep(0.25)
         spin.setSuffix("×")
-        spin.setToolTip("The stroke sizes the stroke-size map goes between (style scales)")
+        spin.setToolTip("The style scale where the stroke-size map is black / white (0.5× "
+                        "paints strokes twice as large as 1×)")
         return spin
 
     def _load_maps_into_widgets(self) -> None:
@@ -129,6 +139,8 @@ class MapsMixin:
         for which, field in MAPS.items():
             ref = getattr(s, field)
             self.map_labels[which].setText(ref.name if ref else "none")
+        self.sizes.setVisible(s.scale_map is not None)
+        self.sizes_label.setVisible(s.scale_map is not None)
         lo, hi = s.scale_range
         for spin, value in ((self.scale_lo, lo), (self.scale_hi, hi)):
             spin.blockSignals(True)
@@ -197,8 +209,10 @@ class MapsMixin:
             return None
         self.settings = self.settings.replace(**{MAPS[which]: ref})
         self._load_maps_into_widgets()
-        what = "Strength" if which == "strength" else "Stroke size"
-        self._after(ref, f"{what} follows '{ref.name}' (white = full).")
+        what = ("Strength follows '{}' (white = the Strength setting, black = none)."
+                if which == "strength" else
+                "Stroke size follows '{}' (black to white: the two Scales below).")
+        self._after(ref, what.format(ref.name))
         return ref
 
     def clear_map(self, which: str) -> None:

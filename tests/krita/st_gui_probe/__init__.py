@@ -519,6 +519,7 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
     STATE["layers_before"] = [n.name() for n in doc.rootNode().childNodes()]
     ctl = ctlmod.controller()
     preview = {"key": None, "waited": 0}
+    region: Dict[str, Any] = {}
 
     def pixmap_key() -> Any:
         pm = dock.preview.pixmap()
@@ -604,6 +605,72 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
 
     def preview_after_drop(size: Any) -> None:
         STATE["preview_after_drop"] = size
+        # "Use as region": the user paints the sky white on a (hidden) layer, selects it, picks
+        # udnie in the list and presses Use as region › From the active layer in the docker
+        sky = doc.createNode("sky", "paintlayer")
+        doc.rootNode().addChildNode(sky, None)
+        sky.setPixelData(b"\xff" * (400 * 120 * 4), 0, 0, 400, 120)
+        sky.setVisible(False)
+        doc.setActiveNode(sky)
+        region["sky"] = sky
+        when_active(sky, set_region)
+
+    def when_active(node: Any, then: Any, waited: int = 0) -> None:
+        # setActiveNode reaches the GUI's layer selection asynchronously
+        active = doc.activeNode()
+        if (active is None or active.name() != node.name()) and waited < 10_000:
+            QTimer.singleShot(100, guarded(lambda: when_active(node, then, waited + 100)))
+            return
+        then()
+
+    def set_region() -> None:
+        dock.maps_section.set_expanded(True)
+        dock.styles.setCurrentRow(0)
+        menu = dock.region_btn.menu()
+        STATE["region_menu"] = [a.text() for a in menu.actions()]
+        menu.actions()[1].trigger()  # Use as region: from the active layer
+        STATE["region_message"] = dock.message.text()
+        STATE["region_list"] = [dock.styles.item(i).text() for i in range(dock.styles.count())]
+        STATE["region_saved"] = [s.region.name if s.region else None
+                                 for s in ctlmod.load_settings().styles]
+        # Apply with the map layer still active: one clear line, nothing stylized
+        dock.apply_btn.click()
+        STATE["region_apply_on_map"] = dock.message.text()
+        STATE["region_busy_on_map"] = ctl.busy
+        doc.setActiveNode(src)  # the normal flow: back to the photo, then Apply
+        when_active(src, lambda: wait_preview(apply_regions, preview_key_now()))
+
+    def preview_key_now() -> Any:
+        preview["waited"] = 0
+        return pixmap_key()
+
+    def apply_regions(size: Any) -> None:
+        STATE["region_preview"] = size
+        STATE["region_preview_caption"] = dock.preview_caption.text()
+        ctl.finished.connect(regions_done)
+        dock.apply_btn.click()
+
+    def regions_done(layer: Any, message: str) -> None:
+        ctl.finished.disconnect(regions_done)
+        doc.waitForDone()
+        STATE["region_apply_message"] = message
+        STATE["region_layers"] = [n.name() for n in doc.rootNode().childNodes()]
+        STATE["region_active"] = doc.activeNode().name()
+        dock.set_map("scale", "layer")  # the photo as a stroke-size map: the Sizes row shows
+        STATE["sizes_shown"] = dock.sizes.isVisible()
+        QTimer.singleShot(300, guarded(grab_docker))
+
+    def grab_docker() -> None:
+        # the docker with its Regions and maps part open, for a person to look at; then folded
+        # again and the stroke map cleared, so the checks below see the usual docker
+        dock.scroll.widget().grab().save(OUT + ".docker.png", "PNG")  # all of its settings
+        dock.clear_map("scale")
+        STATE["sizes_shown_after_clear"] = dock.sizes.isVisible()
+        dock.maps_section.set_expanded(False)
+        preview["waited"] = 0
+        wait_preview(lambda size: layout_and_finish(), pixmap_key())  # the cleared settings'
+
+    def layout_and_finish() -> None:
         fit_view()
         show_whole_docker()
         QTimer.singleShot(300, guarded(show_whole_docker))  # again, once the layout settled
