@@ -164,3 +164,12 @@ def test_without_openvino_auto_is_litert_and_says_why(models_dir) -> None:
     assert status.startswith("LiteRT 2.") and status.endswith("— OpenVINO not installed")
     assert runtime == "litert"
     assert "pip install openvino" in error
+
+
+def test_block_means_of_the_statistics_thumbnail() -> None:
+    from style_transfer.engine.tiles import _block_mean
+
+    band = np.random.default_rng(1).random((12, 18, 3), dtype=np.float32)
+    for k in (1, 2, 3):
+        expect = band.reshape(12 // k, k, 18 // k, k, 3).mean(axis=(1, 3))
+        assert np.allclose(_block_mean(band, k), expect, atol=1e-6)
