@@ -28,7 +28,7 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
 .venv/bin/ruff check .
-.venv/bin/python -m pytest -ra "$@"
+.venv/bin/python -m pytest -ra --durations=12 "$@"
 if [ $# -eq 0 ]; then
     # the first pass ran the engine on auto (= OpenVINO, in the test extras); the rendering
     # tests again on LiteRT, the reference runtime and the fallback
