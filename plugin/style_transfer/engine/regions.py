@@ -168,7 +168,8 @@ def paint(engine: Engine, content: np.ndarray, styles: Sequence[StyleItem],
     for region, share in zip(regions, shares):
         if share.max() > 0:
             sources.append((engine.style_mix(region.styles, region.weights, mode), share))
-    original_share = rest if not styles else None  # no global style: the original stays there
+    # no global style: the original stays where the regions leave room (if they leave any)
+    original_share = rest if not styles and rest.any() else None
 
     # -- strength and scale levels ---------------------------------------------------------------
     if maps.strength_map is not None:
