@@ -880,6 +880,14 @@ def main(args: List[str]) -> None:
                "layers_after": [n.name() for n in doc.rootNode().childNodes()]}
         shown = wait_preview(region, doc, src)
         out["preview_error"] = shown.get("error")
+        # the visible image with a visible map layer: its paint would be stylized too
+        fade = doc.createNode("fade", "paintlayer")
+        doc.rootNode().addChildNode(fade, None)
+        whole = base.replace(whole_image=True, strength_map=map_layers.ref_from_node(fade))
+        out["visible_map"] = ctl.apply(whole, doc, src)
+        fade.setVisible(False)
+        done = wait_finished(ctl, lambda: ctl.apply(whole, doc, src))
+        out["hidden_map"] = done.get("message") or done.get("start_error")
         try:
             map_layers.ref_from_node(doc.createGroupLayer("a group"))
         except map_layers.MapError as e:

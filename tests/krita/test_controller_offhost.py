@@ -282,3 +282,20 @@ def test_a_map_that_is_gone_stops_the_job_with_one_line(fk):
     gone_file = s.replace(strength_map=MapRef("file", "/nonexistent/sel.png", "selection 1"))
     assert "'selection 1' is gone" in ctl.apply(gone_file, doc, src)
     assert names(doc.rootNode()) == ["photo"] and not ctl.busy
+
+
+def test_visible_image_with_a_visible_map_layer_asks_to_hide_it(fk):
+    """Its white paint would be stylized with the picture; hidden, it still works as a map."""
+    from style_transfer.krita import map_layers
+
+    doc, src = new_doc(fk)
+    sky = _sky(doc)
+    s = settings(fk, whole_image=True, strength_map=map_layers.ref_from_node(sky))
+    ctl = fk.ctl.controller()
+    assert ctl.apply(s, doc, src) == (
+        "The map layer 'sky' is visible, so its paint would be stylized with the visible image: "
+        "hide it (it still works as a map) and press Apply again.")
+    sky.setVisible(False)
+    got = run(fk, lambda: ctl.apply(s, doc, src))
+    assert got["message"].endswith("· strength map sky'.")
+    assert sorted(names(doc.rootNode())) == sorted(["sky", "photo", got["layer"].name()])

@@ -268,3 +268,7 @@ def test_a_map_that_is_gone_adds_nothing_and_says_so(results):
     assert r["preview_error"] == r["deleted"]
     assert r["layers_after"] == r["layers"] == ["Background", "photo"] and not r["busy"]
     assert r["group_refused"].startswith("'a group' is a group layer: use a paint layer")
+    assert r["visible_map"] == ("The map layer 'fade' is visible, so its paint would be "
+                                "stylized with the visible image: hide it (it still works as a "
+                                "map) and press Apply again.")
+    assert r["hidden_map"].startswith("Added layer ") and "strength map fade" in r["hidden_map"]

@@ -415,8 +415,9 @@ class Controller(QObject):
 def read_job(doc: Any, node: Optional[Any], settings: JobSettings) -> tuple:
     """(content, masks) of a job, main thread: the pixels to stylize and every map of the job
     read live for exactly the content's rectangle. A layers.ColorSpaceError says, in one line,
-    why the job cannot start: the active layer is one of its maps, or a map is gone."""
-    problem = None if settings.whole_image else map_layers.source_problem(settings, node)
+    why the job cannot start: the active layer is one of its maps, a map layer is visible in a
+    visible-image job, or a map is gone."""
+    problem = map_layers.source_problem(settings, doc, None if settings.whole_image else node)
     if problem:
         raise map_layers.MapError(problem)
     content = layers.read_content(doc, node, settings.whole_image)

@@ -75,10 +75,17 @@ def find_node(doc: Any, key: str) -> Optional[Any]:
     return None
 
 
-def source_problem(settings: JobSettings, node: Any) -> Optional[str]:
-    """Why `node` cannot be the picture to stylize with these settings: it is one of the job's
-    maps (the user selected it to set it, then pressed Apply), or a mask. None if it can."""
-    if node is None:
+def source_problem(settings: JobSettings, doc: Any, node: Any) -> Optional[str]:
+    """Why the job cannot stylize `node` (None = the visible image) with these settings: it is
+    one of the job's maps (the user selected it to set it, then pressed Apply), or a mask; or,
+    for the visible image, a map layer is visible, so its paint would be stylized too."""
+    if settings.whole_image or node is None:
+        for ref in settings.map_refs():
+            layer = find_node(doc, ref.key) if ref.kind == "node" else None
+            if layer is not None and layer.type() in PAINT_TYPES and _shown(layer):
+                return (f"The map layer '{layer.name()}' is visible, so its paint would be "
+                        "stylized with the visible image: hide it (it still works as a map) "
+                        "and press Apply again.")
         return None
     key = node.uniqueId().toString()
     for ref in settings.map_refs():
@@ -89,6 +96,15 @@ def source_problem(settings: JobSettings, node: Any) -> Optional[str]:
         return (f"The active layer '{node.name()}' is a mask: select the layer to stylize "
                 "and press Apply again.")
     return None
+
+
+def _shown(node: Any) -> bool:
+    """True when the node and every group above it are visible (it is in the image)."""
+    while node is not None and node.parentNode() is not None:  # the root answers no parent
+        if not node.visible():
+            return False
+        node = node.parentNode()
+    return True
 
 
 def _role(settings: JobSettings, ref: MapRef) -> str:
