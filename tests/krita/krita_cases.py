@@ -738,6 +738,13 @@ def main(args: List[str]) -> None:
         ctl.preview_failed.disconnect(failed)
         return got
 
+    def save_artifact(name: str, rgba: Any) -> None:
+        """An image beside the result file (tests/_artifacts/krita when run by pytest)."""
+        import os
+
+        path = os.path.join(os.path.dirname(os.path.abspath(OUT)), name)
+        layers.rgba_to_qimage(layers.convert_dtype(rgba, np.dtype(np.uint8))).save(path, "PNG")
+
     def psnr_rgb(a: Any, b: Any) -> float:
         from style_transfer.engine.quality import psnr
 
@@ -786,6 +793,7 @@ def main(args: List[str]) -> None:
         out["sky_vs_udnie_db"] = psnr_rgb(mine[:h // 2 - m], top[:h // 2 - m])
         out["rest_vs_stripes_db"] = psnr_rgb(mine[h // 2 + m:], rest[h // 2 + m:])
         out["sky_vs_stripes_db"] = psnr_rgb(mine[:h // 2 - m], rest[:h // 2 - m])
+        save_artifact("regions_result.png", mine)  # for a person to look at
         shown = wait_preview(s, doc, src)
         if "image" in shown:
             out["preview_vs_apply_db"] = round(float(preview.compare(
@@ -854,6 +862,7 @@ def main(args: List[str]) -> None:
         out["white_vs_strength_db"] = psnr_rgb(mine[:, : w // 2 - m], full[:, : w // 2 - m])
         out["black_vs_zero_db"] = psnr_rgb(mine[:, w // 2 + m:], zero[:, w // 2 + m:])
         out["white_vs_zero_db"] = psnr_rgb(mine[:, : w // 2 - m], zero[:, : w // 2 - m])
+        save_artifact("strength_map_result.png", mine)
         return out
 
     def map_gone() -> Dict[str, Any]:
