@@ -863,6 +863,21 @@ def main(args: List[str]) -> None:
         out["black_vs_zero_db"] = psnr_rgb(mine[:, w // 2 + m:], zero[:, w // 2 + m:])
         out["white_vs_zero_db"] = psnr_rgb(mine[:, : w // 2 - m], zero[:, : w // 2 - m])
         save_artifact("strength_map_result.png", mine)
+        # the same layer as a stroke-size map: black paints at 0.5x, white at 1x
+        strokes = base.replace(strength=0.8, scale_map=s.strength_map, scale_range=(0.5, 1.0))
+        again = wait_finished(ctl, lambda: ctl.apply(strokes, doc, src))
+        layer = again.pop("layer", None)
+        if layer is None:
+            out["scale_map"] = again
+            return out
+        mine = layers.read_content(doc, layer, False).rgba
+        fine = engine.stylize(content, [udnie], options=strokes.render_options(scale=1.0))
+        coarse = engine.stylize(content, [udnie], options=strokes.render_options(scale=0.5))
+        out["scale_map"] = {
+            "name": layer.name(),
+            "white_vs_1x_db": psnr_rgb(mine[:, : w // 2 - m], fine[:, : w // 2 - m]),
+            "black_vs_half_db": psnr_rgb(mine[:, w // 2 + m:], coarse[:, w // 2 + m:]),
+            "white_vs_half_db": psnr_rgb(mine[:, : w // 2 - m], coarse[:, : w // 2 - m])}
         return out
 
     def map_gone() -> Dict[str, Any]:

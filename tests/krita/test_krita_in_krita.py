@@ -258,6 +258,11 @@ def test_strength_map_ends_equal_strength_renders_in_a_16bit_linear_document(res
     assert r["layers_added"] == 1 and r["unchanged"]
     assert r["white_vs_strength_db"] >= 30 and r["black_vs_zero_db"] >= 30, r
     assert r["white_vs_zero_db"] < 25  # the two ends differ
+    # the same layer as a stroke-size map (0.5x at black, 1x at white): the ends are those renders
+    st = r["scale_map"]
+    assert "stroke map 0.5–1×" in st["name"], st
+    assert st["white_vs_1x_db"] >= 30 and st["black_vs_half_db"] >= 30, st
+    assert st["white_vs_half_db"] < 25, st
 
 
 def test_a_map_that_is_gone_adds_nothing_and_says_so(results):
