@@ -154,7 +154,7 @@ class GuiSession:
 
 def _prepare(gimp: GimpChroot, session: GuiSession, interactive: bool, label: str,
              width: int = 200, style: str = "udnie.jpg", props: dict | None = None,
-             **extra_env: str) -> Path:
+             region: str | None = None, **extra_env: str) -> Path:
     """Start GIMP on a one-layer image `width` px wide (always named small.png, the window
     title regex expects it) with tests/gimp/gui_case.py as its batch command (the plug-in run
     interactively or not); returns the host path of the result file."""
@@ -166,7 +166,8 @@ def _prepare(gimp: GimpChroot, session: GuiSession, interactive: bool, label: st
     result_file = gimp.host_path(f"{out}/result.json")
     result_file.unlink(missing_ok=True)
     config = {"result_file": f"{out}/result.json", "style": f"{WORK}/images/{style}",
-              "interactive": interactive, "out_dir": out, "props": props or {}}
+              "interactive": interactive, "out_dir": out, "props": props or {},
+              "region": region}
     script = f"{WORK}/gui_case-{label}.py"
     gimp.host_path(script).write_text(
         f"CONFIG = {config!r}\n"  # a Python literal: True, not JSON true
@@ -197,9 +198,11 @@ def start_dialog_case(gimp: GimpChroot, session: GuiSession) -> Path:
 
 
 def start_preview_case(gimp: GimpChroot, session: GuiSession, width: int, label: str,
-                       style: str = "udnie.jpg", props: dict | None = None) -> tuple[Path, Path]:
+                       style: str = "udnie.jpg", props: dict | None = None,
+                       region: str | None = None) -> tuple[Path, Path]:
     """The dialog on a `width` px image, style-1 = images/`style`, other arguments from
-    `props`, with the preview dumped (preview_pane.DUMP_ENV) into the case's folder.
+    `props` (`region`: that channel argument gets a new channel "Sky", white on the left
+    half), with the preview dumped (preview_pane.DUMP_ENV) into the case's folder.
     GIMP's last used values are removed first: an interactive run would load them instead of
     the arguments given. Returns (result file, that folder)."""
     out = gimp.host_path(f"{WORK}/out/{label}")
@@ -210,6 +213,6 @@ def start_preview_case(gimp: GimpChroot, session: GuiSession, width: int, label:
     for last in settings.glob("*plug-in-style-transfer*"):
         last.unlink()
     result = _prepare(gimp, session, True, label, width=width, style=style, props=props,
-                      STYLE_TRANSFER_GIMP_NO_DIALOG="0",
+                      region=region, STYLE_TRANSFER_GIMP_NO_DIALOG="0",
                       STYLE_TRANSFER_GIMP_PREVIEW_DUMP=f"{WORK}/out/{label}")
     return result, out

@@ -39,6 +39,19 @@ try:
     config.set_property("style-1", CONFIG["style"])
     for name, value in CONFIG.get("props", {}).items():
         config.set_property(name, value)
+    if CONFIG.get("region"):  # a channel "Sky", white on the left half, as region-1
+        gi.require_version("Gegl", "0.4")
+        from gi.repository import Gegl
+
+        w, h = image.get_width(), image.get_height()
+        sky = Gimp.Channel.new(image, "Sky", w, h, 50.0, Gegl.Color.new("red"))
+        image.insert_channel(sky, None, 0)
+        sky.set_visible(False)  # the screenshots show the result, not the channel's tint
+        values = bytearray(w * h)
+        for row in range(h):
+            values[row * w: row * w + w // 2] = b"\xff" * (w // 2)
+        sky.get_buffer().set(Gegl.Rectangle.new(0, 0, w, h), "Y u8", bytes(values))
+        config.set_property(CONFIG["region"], sky)
     values = proc.run(config)
     result["status"] = values.index(0).value_nick
     result["layers_after"] = [layer.get_name() for layer in image.get_layers()]

@@ -29,6 +29,9 @@ CASES = {
     # Scale 1 on 2000 px: the working image is above 1024 px, the preview a 100 % detail,
     # painted with Apply's own tiles and whole-picture tones (Engine.stylize_window): 58.9 dB
     "detail": (2000, 1.0, 45.0),
+    # Issue 12: udnie in a channel's region (chosen in the dialog's Region list by the
+    # script's region-1), stripes elsewhere: the preview blends the same two renders
+    "regions": (1600, 0.0, 28.0),
 }
 
 
@@ -43,8 +46,12 @@ def test_preview_matches_apply(gimp: GimpChroot, session: GuiSession, kind: str)
     from style_transfer.common.preview import PreviewPlan, compare
 
     width, scale, min_psnr = CASES[kind]
+    props: dict = {"style-scale": scale}
+    if kind == "regions":
+        props["style-2"] = "/tmp/style-transfer-gimp-tests/images/stripes.jpg"
     result_file, out = start_preview_case(gimp, session, width, f"gui-preview-{kind}",
-                                          props={"style-scale": scale})
+                                          props=props,
+                                          region="region-1" if kind == "regions" else None)
     wid = session.wait(lambda: window(session, "Style Transfer"), 60, "the dialog")[0]
     for other, title in session.titles().items():
         if title.startswith("Welcome to GIMP"):
@@ -73,6 +80,9 @@ def test_preview_matches_apply(gimp: GimpChroot, session: GuiSession, kind: str)
                        tuple(meta["region"]), tuple(meta["paint_hw"]))
     assert plan.image_hw[1] == width and plan.detail == (kind == "detail")
     assert max(plan.paint_hw) == 1024
+    if kind == "regions":  # the dialog's Region list showed the channel, the preview used it
+        assert meta["settings"]["styles"][0]["region"]["name"] == "Sky", meta["settings"]
+        assert "regions" in result["layers_after"][0], result
     preview_img = np.load(out / "preview.npy")
     applied = np.load(out / result["apply"])
     assert applied.shape[:2] == plan.image_hw

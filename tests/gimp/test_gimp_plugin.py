@@ -170,6 +170,84 @@ def test_each_selected_layer_gets_its_own_result(case: dict) -> None:
     assert (copy_result["x"], copy_result["y"]) == (20, 10)
 
 
+# -- regions and maps (issue 12) ---------------------------------------------------------------
+
+BORDER = 32  # px kept away from the channel's edge (the left half) for the interiors
+
+
+def halves(gimp: GimpChroot, name: str) -> tuple[np.ndarray, np.ndarray]:
+    px = load(gimp, "main", name)[..., :3] / 255.0
+    w = px.shape[1]
+    return px[:, : w // 2 - BORDER], px[:, w // 2 + BORDER:]
+
+
+def check_map_run(case: dict) -> None:
+    """One new layer, one undo step, the source and the map channels untouched."""
+    assert case["call"]["status"] == "success", case["call"]
+    assert len(case["added"]) == 1, case["layers"]
+    assert case["dirty"], "the run pushed no undo step"
+    assert case["source_unchanged"] and case["channels_unchanged"]
+
+
+@pytest.mark.case("regions")
+def test_regions_from_a_channel_equal_single_style_renders(case: dict, gimp: GimpChroot) -> None:
+    from style_transfer.engine.quality import psnr
+
+    check_map_run(case)
+    assert case["added"][0]["name"].endswith("· regions")
+    for key in ("udnie", "stripes", "interactive", "repeat"):
+        assert case[key]["status"] == "success", (key, case[key])
+    left, right = halves(gimp, case["result"])
+    udnie, stripes = halves(gimp, case["udnie"]["pixels"]), halves(gimp, case["stripes"]["pixels"])
+    db = (psnr(left, udnie[0]), psnr(right, stripes[1]))
+    print(f"GIMP regions: channel interior vs udnie {db[0]:.1f} dB, rest vs stripes {db[1]:.1f} dB")
+    assert min(db) >= 30.0, db
+    assert psnr(left, stripes[0]) < 20.0 and psnr(right, udnie[1]) < 20.0  # really two styles
+    # Filters > Repeat paints the same regions as the interactive run before it (GIMP drops
+    # channels from its last values; the plug-in keeps them in args.MAPS_AUX).
+    assert "regions" in case["interactive"]["name"], case["interactive"]
+    assert case["repeat"]["name"].startswith(case["interactive"]["name"]), case["repeat"]
+    np.testing.assert_array_equal(load(gimp, "main", case["repeat"]["pixels"]),
+                                  load(gimp, "main", case["interactive"]["pixels"]))
+
+
+@pytest.mark.case("strength_map")
+def test_strength_map_ends_equal_strength_1_and_0(case: dict, gimp: GimpChroot) -> None:
+    from style_transfer.engine.quality import psnr
+
+    check_map_run(case)
+    assert "strength map Fade mask" in case["added"][0]["name"]
+    white, black = halves(gimp, case["result"])
+    full, zero = halves(gimp, case["full"]["pixels"]), halves(gimp, case["zero"]["pixels"])
+    db = (psnr(white, full[0]), psnr(black, zero[1]))
+    print(f"GIMP strength map (a layer mask): white vs strength 1 {db[0]:.1f} dB, black vs "
+          f"strength 0 {db[1]:.1f} dB")
+    assert min(db) >= 30.0, db
+    assert psnr(white, zero[0]) < 25.0  # strength 1 and 0 differ, so the test can fail
+
+
+@pytest.mark.case("bad_map")
+def test_gone_or_foreign_channel_is_one_clear_line(case: dict) -> None:
+    foreign = case["foreign"]
+    assert foreign["call"]["status"] == "execution-error"
+    assert foreign["call"]["message"] == (
+        "The channel 'Elsewhere' belongs to another image: choose a channel or layer mask of "
+        "this image as the region or map.")
+    assert case["first"]["status"] == "success", case["first"]
+    repeat = case["repeat"]  # Filters > Repeat after the region's channel was deleted
+    assert repeat["call"]["status"] == "execution-error"
+    assert "'Gone'" in repeat["call"]["message"] and "is gone" in repeat["call"]["message"]
+    for record in (foreign, repeat):
+        assert "\n" not in record["call"]["message"]
+        assert len(record["layers"]) == 1 and not record["dirty"]  # nothing added, no undo
+    # A script's own call does not inherit the last run's regions ...
+    assert case["plain"]["status"] == "success"
+    assert case["plain_layers"][0]["name"] == "Stylized · udnie 100%"
+    # ... and a deleted channel passed by a script is refused by GIMP before the plug-in runs.
+    assert case["script"]["status"] == "calling-error"
+    assert len(case["script_layers"]) == 1
+
+
 # -- arguments and errors --------------------------------------------------------------------
 
 

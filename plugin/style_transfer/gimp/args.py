@@ -12,15 +12,24 @@ engine's dependencies are missing (then the run says how to fix it).
 
 from __future__ import annotations
 
+import json
 import os
-from typing import List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from gi.repository import Gimp, GObject
 
-from ..common.settings import DEFAULT_MODEL, DEFAULT_RUNTIME, JobSettings, StyleRef
+from ..common.settings import DEFAULT_MODEL, DEFAULT_RUNTIME, JobSettings, MapRef, StyleRef
 from ..common.texts import KEEP_COLORS_HELP, RUNTIME_CHOICES, SCALE_HELP, STRENGTH_HELP
 
 STYLE_SLOTS = 3  # style + weight pairs in the dialog and the PDB signature
+# The channel arguments: a region per style slot and the strength map.
+MAP_ARGS = (*(f"region-{i}" for i in range(1, STYLE_SLOTS + 1)), "strength-map")
+# GIMP 3.0 cannot write a channel argument into its last values or settings presets ("couldn't
+# serialize property ... of type GimpChannel" on stderr, and the channel is dropped), so
+# Filters > Repeat and the next dialog would silently paint without the regions. So an
+# interactive run keeps them in this aux string instead, {argument: [item id, name]}, and
+# leaves the channel arguments empty (only scripts set those).
+MAPS_AUX = "map-channels"
 _RW = GObject.ParamFlags.READWRITE
 # Each dialog label needs its own mnemonic, none of them taken by the dialog's buttons (Help,
 # Reset, Cancel, OK, Load/Save Settings): GIMP warns about missing or duplicate ones.
@@ -56,7 +65,19 @@ def add_arguments(procedure: Gimp.Procedure) -> None:
         procedure.add_double_argument(
             f"weight-{i}", _WEIGHT_LABELS[i - 1],
             f"How much of style {i} goes into the mix (0 = leave it out)", 0.0, 10.0, 1.0, _RW)
+        # A channel argument takes a layer mask too (Gimp.LayerMask is a Gimp.Channel).
+        procedure.add_channel_argument(
+            f"region-{i}", f"Region {i}",
+            f"Where style {i} paints: a channel or layer mask, white = here (none = the rest "
+            "of the picture, left to the styles without a region)", True, _RW)
     procedure.add_double_argument("strength", "S_trength", STRENGTH_HELP, 0.0, 1.0, 1.0, _RW)
+    procedure.add_channel_argument(
+        "strength-map", "Strength map",
+        "A channel or layer mask: white = Strength, black = the picture's own style "
+        "(none = Strength everywhere)", True, _RW)
+    procedure.add_string_aux_argument(
+        MAPS_AUX, "Map channels", "The region and map channels of the last run (JSON), kept "
+        "by the plug-in for Filters > Repeat", "", _RW)
     procedure.add_double_argument("style-scale", "Style sc_ale (0 = auto)", SCALE_HELP,
                                   0.0, 4.0, 0.0, _RW)
     procedure.add_boolean_argument("preserve-colors", "_Preserve colours", KEEP_COLORS_HELP,
@@ -81,6 +102,7 @@ def _kind(path: str) -> str:
 def settings_from_config(config: Gimp.ProcedureConfig) -> JobSettings:
     """A frozen snapshot of the arguments; empty style slots are left out."""
     styles = []
+    chosen = chosen_maps(config)
     for i in range(1, STYLE_SLOTS + 1):
         path = str(config.get_property(f"style-{i}") or "").strip()
         if path.startswith("file://"):  # a URI pasted into a script: take its path
@@ -91,7 +113,8 @@ def settings_from_config(config: Gimp.ProcedureConfig) -> JobSettings:
             continue
         name = os.path.splitext(os.path.basename(path))[0]
         styles.append(StyleRef(_kind(path), path, name,
-                               float(config.get_property(f"weight-{i}"))))
+                               float(config.get_property(f"weight-{i}")),
+                               chosen.get(f"region-{i}")))
     scale = float(config.get_property("style-scale"))
     return JobSettings(
         styles=tuple(styles),
@@ -100,7 +123,64 @@ def settings_from_config(config: Gimp.ProcedureConfig) -> JobSettings:
         preserve_colors=bool(config.get_property("preserve-colors")),
         model=str(config.get_property("model")),
         runtime=str(config.get_property("runtime")),
+        strength_map=chosen.get("strength-map"),
     )
+
+
+def map_ref(channel: Optional[Gimp.Channel]) -> Optional[MapRef]:
+    """A channel or layer mask argument as the settings name it (job.py reads it by its id).
+    The name is taken now: when the channel is gone later, the message can still name it."""
+    if channel is None:
+        return None
+    try:
+        name = channel.get_name() if channel.is_valid() else f"channel {channel.get_id()}"
+    except Exception:  # a proxy whose item GIMP no longer knows
+        name = f"channel {channel.get_id()}"
+    return MapRef("channel", str(channel.get_id()), name)
+
+
+def _remembered(config: Gimp.ProcedureConfig) -> Dict[str, list]:
+    try:
+        saved = json.loads(str(config.get_property(MAPS_AUX) or "") or "{}")
+    except ValueError:
+        return {}
+    return saved if isinstance(saved, dict) else {}
+
+
+def chosen_maps(config: Gimp.ProcedureConfig) -> Dict[str, MapRef]:
+    """{argument: MapRef} of the channel arguments; one GIMP could not restore from its last
+    values comes from MAPS_AUX (by id: job.py says so when that channel is gone)."""
+    saved = _remembered(config)
+    out = {}
+    for name in MAP_ARGS:
+        ref = map_ref(config.get_property(name))
+        entry = saved.get(name)
+        if ref is None and isinstance(entry, list) and len(entry) == 2:
+            ref = MapRef("channel", str(entry[0]), str(entry[1]))
+        if ref is not None:
+            out[name] = ref
+    return out
+
+
+def set_map(config: Gimp.ProcedureConfig, name: str, channel: Optional[Gimp.Channel]) -> None:
+    """Choose a region / map for an interactive run (None = none): kept in MAPS_AUX, the
+    channel argument itself left empty so GIMP can save the config."""
+    saved = _remembered(config)
+    ref = map_ref(channel)
+    if ref is None:
+        saved.pop(name, None)
+    else:
+        saved[name] = [int(ref.key), ref.name]
+    config.set_property(MAPS_AUX, json.dumps(saved, sort_keys=True))
+    config.set_property(name, None)
+
+
+def remember_maps(config: Gimp.ProcedureConfig) -> None:
+    """Move the channel arguments an interactive run was given into MAPS_AUX."""
+    for name in MAP_ARGS:
+        channel = config.get_property(name)
+        if channel is not None:
+            set_map(config, name, channel)
 
 
 def check_settings(settings: JobSettings) -> None:

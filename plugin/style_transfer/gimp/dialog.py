@@ -1,5 +1,6 @@
-"""The interactive dialog: styles (style_rows.py), render options, a live preview
-(preview_pane.py) and Apply run from the dialog itself.
+"""The interactive dialog: styles with their regions (style_rows.py, map_choice.py), render
+options with the strength map, a live preview (preview_pane.py) and Apply run from the dialog
+itself.
 
 OK keeps the dialog open until the new layer exists: the inputs are read, the render runs in a
 worker thread (GTK stays live, Cancel stops it), and only then are the layer(s) added in one undo
@@ -20,6 +21,7 @@ gi.require_version("Gtk", "3.0")
 from gi.repository import Gimp, GimpUi, GLib, Gtk  # noqa: E402
 
 from . import args, job  # noqa: E402
+from .map_choice import MapChoice, connect_sync  # noqa: E402
 from .plugin import describe_failure, is_cancel, log, new_engine  # noqa: E402
 from .preview_pane import PreviewPane  # noqa: E402
 from .style_rows import StyleRows  # noqa: E402
@@ -43,16 +45,26 @@ class Dialog:
         self.message.set_line_wrap(True)
         self.message.set_max_width_chars(60)
         self.message.set_selectable(True)
-        self.styles = StyleRows(self.dialog, config, self.engine, self.show_message)
+        self.styles = StyleRows(self.dialog, config, image, self.engine, self.show_message)
         for name in ("strength", "style-scale"):
             self.dialog.get_spin_scale(name, 1.0).set_digits(2)
         self.dialog.get_label("render-title", "Rendering", False, False)
-        self.dialog.fill_box("render-box", ["strength", "style-scale", "preserve-colors",
-                                            "model", "runtime"])
+        box = self.dialog.fill_box("render-box", ["strength", "style-scale", "preserve-colors",
+                                                  "model", "runtime"])
+        self.strength_map = MapChoice(
+            config, image, "strength-map", "None (Strength everywhere)",
+            "A channel or layer mask: white = Strength, black = the picture's own style")
+        box.pack_start(self._labelled("Stren_gth map:", self.strength_map.combo), False,
+                       False, 0)
+        box.reorder_child(box.get_children()[-1], 1)  # right below Strength
+        connect_sync(config, [*self.styles.regions, self.strength_map])
         render = self.dialog.fill_frame("render-frame", "render-title", False, "render-box")
-        self.preview = PreviewPane(*self._preview_input(), engine=self.engine,
-                                   settings=lambda: args.settings_from_config(config),
-                                   problem=self._problem)
+        self.target = self._preview_target()
+        self.preview = PreviewPane(
+            self.target.content if self.target else None,
+            self.target.coverage if self.target else None, engine=self.engine,
+            settings=lambda: args.settings_from_config(config), problem=self._problem,
+            masks=self._preview_masks)
         left = Gtk.Box(orientation=Gtk.Orientation.VERTICAL, spacing=8)
         left.pack_start(self.styles.widget, False, False, 0)
         left.pack_start(render, False, False, 0)
@@ -83,15 +95,32 @@ class Dialog:
             return str(exc)
         return None
 
-    def _preview_input(self) -> tuple:
+    @staticmethod
+    def _labelled(text: str, widget: Gtk.Widget) -> Gtk.Box:
+        row = Gtk.Box(spacing=6)
+        label = Gtk.Label.new_with_mnemonic(text)
+        label.set_mnemonic_widget(widget)
+        row.pack_start(label, False, False, 0)
+        row.pack_start(widget, True, True, 0)
+        return row
+
+    def _preview_target(self) -> Optional[job.Target]:
         """The first target's pixels and coverage, read once (the image cannot change while
         this modal dialog is open)."""
         try:
-            targets = job.read(self.image, self.drawables[:1])
+            return job.read(self.image, self.drawables[:1])[0]
         except Exception as exc:  # OK reports it again, with the dialog open
             self.show_message(describe_failure(exc))
-            return None, None
-        return targets[0].content, targets[0].coverage
+            return None
+
+    def _preview_masks(self, settings: Any) -> Dict[Any, Any]:
+        """The regions / maps of these settings over the preview's content (GTK thread: they
+        are read from GIMP, live, so a channel chosen a moment ago counts)."""
+        t = self.target
+        if t is None or not settings.uses_maps:
+            return {}
+        h, w = t.content.shape[:2]
+        return job.read_maps(self.image, settings, t.x, t.y, w, h)
 
     def _replace_help_button(self) -> None:
         gimp_help = self.dialog.get_widget_for_response(Gtk.ResponseType.HELP)
@@ -144,7 +173,7 @@ class Dialog:
         try:
             args.check_settings(settings)
             eng = self.engine(settings.model)
-            targets = job.read(self.image, self.drawables)
+            targets = job.read(self.image, self.drawables, settings)
             log(f"painting {len(targets)} layer(s), nothing added yet")
             results = self._render(eng, targets, settings)
         except Exception as exc:  # shown in the dialog, which stays open

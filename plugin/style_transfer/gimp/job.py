@@ -14,14 +14,14 @@ plug-in's main thread.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, List, Optional
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional
 
 import numpy as np
 from gi.repository import Gegl, Gimp
 
-from ..common import coverage, naming
-from ..common.settings import JobSettings
+from ..common import coverage, maps, naming
+from ..common.settings import JobSettings, MapRef
 from . import pixels
 from .args import PlugInError
 
@@ -37,6 +37,7 @@ class Target:
     y: int
     content: np.ndarray  # (H, W, 4) in fmt.dtype, sRGB-encoded
     coverage: Optional[np.ndarray]  # (H, W) selection x layer mask, None = everything
+    masks: Dict[MapRef, np.ndarray] = field(default_factory=dict)  # regions / maps, (H, W)
 
 
 def layers_of(drawables: List[Gimp.Drawable]) -> List[Gimp.Drawable]:
@@ -76,8 +77,34 @@ def _read_mask(drawable: Gimp.Drawable, x: int, y: int, w: int, h: int) -> np.nd
     return pixels.mask_from_bytes(data, w, h)
 
 
+def map_channel(image: Gimp.Image, ref: MapRef) -> Gimp.Channel:
+    """The channel or layer mask a region / strength map names, or PlugInError saying why not
+    (deleted since it was chosen, or a channel of another image)."""
+    item = Gimp.Item.get_by_id(int(ref.key)) if ref.key.lstrip("-").isdigit() else None
+    if item is None or not item.is_valid() or not isinstance(item, Gimp.Channel):
+        raise PlugInError(f"The channel '{ref.name}' chosen as a region or map is gone "
+                          "(deleted?): choose another one or none in the dialog.")
+    if item.get_image().get_id() != image.get_id():
+        raise PlugInError(f"The channel '{ref.name}' belongs to another image: choose a "
+                          "channel or layer mask of this image as the region or map.")
+    return item
+
+
+def read_maps(image: Gimp.Image, settings: Optional[JobSettings], x: int, y: int, w: int,
+              h: int) -> Dict[MapRef, np.ndarray]:
+    """Every region / map of the job over the canvas rectangle (x, y, w, h): the channel's
+    pixels there (a layer mask sits at its layer's offsets), 0 outside the channel. Channels
+    are only read, never changed."""
+    out = {}
+    for ref in settings.map_refs() if settings is not None else []:
+        channel = map_channel(image, ref)
+        _, cx, cy = channel.get_offsets()
+        out[ref] = _read_mask(channel, x - cx, y - cy, w, h)
+    return out
+
+
 def read_one(image: Gimp.Image, layer: Gimp.Layer, fmt: pixels.PixelFormat,
-             has_selection: bool) -> Optional[Target]:
+             has_selection: bool, settings: Optional[JobSettings] = None) -> Optional[Target]:
     """The target for one layer, or None when the selection / mask leaves nothing to paint."""
     width, height = layer.get_width(), layer.get_height()
     region = pixels.work_region((width, height), layer.mask_intersect(), has_selection)
@@ -100,15 +127,20 @@ def read_one(image: Gimp.Image, layer: Gimp.Layer, fmt: pixels.PixelFormat,
     cover = pixels.effective_mask(coverage.combine(selection, layer_mask))
     if coverage.is_empty(cover):
         return None
-    return Target(layer, off_x + region.x, off_y + region.y, content, cover)
+    x, y = off_x + region.x, off_y + region.y
+    masks = read_maps(image, settings, x, y, region.width, region.height)
+    return Target(layer, x, y, content, cover, masks)
 
 
-def read(image: Gimp.Image, drawables: List[Gimp.Drawable]) -> List[Target]:
+def read(image: Gimp.Image, drawables: List[Gimp.Drawable],
+         settings: Optional[JobSettings] = None) -> List[Target]:
+    """The targets with their pixels, coverage and (given the settings) regions and maps."""
     drawables = layers_of(drawables)
     check_targets(image, drawables)
     fmt = pixel_format(image)
     has_selection = not Gimp.Selection.is_empty(image)
-    targets = [t for t in (read_one(image, d, fmt, has_selection) for d in drawables) if t]
+    targets = [t for t in (read_one(image, d, fmt, has_selection, settings) for d in drawables)
+               if t]
     if not targets:
         raise PlugInError("The selection (or the layer mask) leaves nothing of the selected "
                           "layer(s) to stylize: select an area that overlaps them.")
@@ -117,17 +149,16 @@ def read(image: Gimp.Image, drawables: List[Gimp.Drawable]) -> List[Target]:
 
 def render(engine: Any, targets: List[Target], settings: JobSettings,
            progress: Optional[ProgressFn] = None, cancel: Any = None) -> List[np.ndarray]:
-    """The new layers' pixels: stylized, alpha = source alpha x selection x layer mask (the
-    engine carries the source alpha; common.coverage multiplies in the rest)."""
-    options = settings.render_options()
+    """The new layers' pixels: stylized (per pixel by the job's regions and maps, see
+    common/maps.py), alpha = source alpha x selection x layer mask (the engine carries the
+    source alpha; common.coverage multiplies in the rest)."""
     results = []
     for index, target in enumerate(targets):
         def step(fraction: float, stage: str, _i: int = index) -> None:
             if progress is not None:
                 progress((_i + max(0.0, min(1.0, fraction))) / len(targets), stage)
 
-        painted = engine.stylize(target.content, settings.style_paths(), settings.weights(),
-                                 options, step, cancel)
+        painted = maps.render(engine, target.content, settings, target.masks, step, cancel)
         results.append(coverage.apply_to_alpha(painted, target.coverage))
     return results
 

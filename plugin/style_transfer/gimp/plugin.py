@@ -138,8 +138,11 @@ class StyleTransfer(Gimp.PlugIn):
             "not changed. The new layer's alpha is the source's alpha x its layer mask x the "
             "selection, so the picture is unchanged outside the selection and where the mask "
             f"hides the layer. Up to {args.STYLE_SLOTS} style images or presets (.json) are "
-            "mixed by their weights. Style paths are strings; a bad one fails with a message "
-            "that get_last_error() returns.",
+            "mixed by their weights. region-1..3 limit a style to a channel or layer mask "
+            "(white = there; styles without a region paint the rest, with none the original "
+            "stays); strength-map: a channel, white = Strength, black = the picture's own "
+            "style. Style paths are strings; a bad one fails with a message that "
+            "get_last_error() returns.",
             name)
         procedure.set_attribution("style-transfer contributors", "Apache-2.0", "2026")
         args.add_arguments(procedure)
@@ -153,6 +156,9 @@ def run(procedure: Gimp.Procedure, run_mode: Gimp.RunMode, image: Gimp.Image,
         # STYLE_TRANSFER_GIMP_NO_DIALOG=1 (automation/tests only): an interactive run takes the
         # arguments as given, so GIMP's "last values" (saved only after interactive runs) can be
         # exercised headless.
+        if run_mode == Gimp.RunMode.INTERACTIVE:
+            # channels given by a script move to the aux string GIMP can save (args.MAPS_AUX)
+            args.remember_maps(config)
         if (run_mode == Gimp.RunMode.INTERACTIVE
                 and os.environ.get("STYLE_TRANSFER_GIMP_NO_DIALOG") != "1"):
             # An indexed image or a channel: say so now, not after the user set up the dialog.
@@ -176,7 +182,7 @@ def run_batch(image: Gimp.Image, drawables: List[Gimp.Drawable], settings: Any) 
     args.check_settings(settings)
     job = import_job()
     eng = new_engine(settings.model)
-    targets = job.read(image, drawables)
+    targets = job.read(image, drawables, settings)
     log(f"painting {len(targets)} layer(s), nothing added yet")
     Gimp.progress_init("Style transfer")
     try:

@@ -17,7 +17,7 @@ import json
 import os
 import threading
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 from gi.repository import GLib, Gtk
@@ -34,12 +34,14 @@ DUMP_ENV = "STYLE_TRANSFER_GIMP_PREVIEW_DUMP"
 class PreviewPane:
     def __init__(self, content: Optional[np.ndarray], cover: Optional[np.ndarray],
                  engine: Callable[[str], Any], settings: Callable[[], JobSettings],
-                 problem: Callable[[JobSettings], Optional[str]]) -> None:
+                 problem: Callable[[JobSettings], Optional[str]],
+                 masks: Callable[[JobSettings], Dict[Any, np.ndarray]]) -> None:
         self.content = content  # the first target's pixels, as Apply reads them
         self.cover = cover
         self._engine = engine
         self._settings = settings
         self._problem = problem
+        self._masks = masks  # the job's regions / maps over `content`, read on the GTK thread
         self._timer = 0
         self._generation = 0
         self._cancel: Any = None
@@ -83,7 +85,8 @@ class PreviewPane:
         h, w = self.content.shape[:2]
         try:
             eng = self._engine(settings.model)
-            plan = preview.plan(h, w, settings.scale)
+            masks = self._masks(settings)  # a gone channel: its one line, here
+            plan = preview.plan_for(settings, h, w)
         except Exception as exc:  # shown in the pane, Apply reports it too
             self.label.set_text(str(exc))
             return False
@@ -95,18 +98,21 @@ class PreviewPane:
             f", painted at {plan.working_hw[1]}×{plan.working_hw[0]} like Apply")
         self.label.set_text(f"Painting {what}…")
         threading.Thread(target=self._work, daemon=True,
-                         args=(generation, eng, plan, settings, self._cancel, what)).start()
+                         args=(generation, eng, plan, settings, masks, self._cancel,
+                               what)).start()
         return False
 
     # -- worker thread: engine only, no GIMP or GTK calls --
     def _work(self, generation: int, eng: Any, plan: preview.PreviewPlan,
-              settings: JobSettings, cancel: Any, what: str) -> None:
+              settings: JobSettings, masks: Dict[Any, np.ndarray], cancel: Any,
+              what: str) -> None:
         start = time.monotonic()
         try:
             x, y, w, h = plan.region
             area = self.content[y:y + h, x:x + w]
             painted = preview.render(eng, area, plan, settings,
-                                     whole=self.content if plan.detail else None, cancel=cancel)
+                                     whole=self.content if plan.detail else None, cancel=cancel,
+                                     masks=masks)
             shown = self._composite(area, painted, plan)
             text = f"Preview of {what} ({time.monotonic() - start:.1f} s)."
             status = getattr(eng, "runtime_status", None)  # what the render ran on, and why

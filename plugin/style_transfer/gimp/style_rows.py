@@ -1,5 +1,6 @@
-"""The dialog's style section: per slot a thumbnail, a file chooser (image filter + preview) and
-the weight slider; below, a layer of any open image as a style, and Save as preset.
+"""The dialog's style section: per slot a thumbnail, a file chooser (image filter + preview), the
+weight slider and the region the style paints (map_choice.py); below, a layer of any open image
+as a style, and Save as preset.
 
 The procedure's style arguments are path strings (args.py); the choosers write those strings
 into the config, so GIMP's Reset / last values / Load Settings keep working.
@@ -20,6 +21,7 @@ from gi.repository import Gegl, Gimp, GimpUi, Gtk  # noqa: E402
 from ..common.logs import log_dir  # noqa: E402
 from .args import STYLE_SLOTS, settings_from_config  # noqa: E402
 from .gtk_util import style_filters, style_thumbnail  # noqa: E402
+from .map_choice import MapChoice  # noqa: E402
 
 THUMB = 48
 
@@ -47,9 +49,12 @@ def save_layer_as_style(layer: Gimp.Layer) -> str:
 
 class StyleRows:
     def __init__(self, dialog: GimpUi.ProcedureDialog, config: Gimp.ProcedureConfig,
-                 engine: Callable[[str], Any], show_message: Callable[[str], None]) -> None:
+                 image: Gimp.Image, engine: Callable[[str], Any],
+                 show_message: Callable[[str], None]) -> None:
         self.dialog = dialog
         self.config = config
+        self.image = image
+        self.regions: List[MapChoice] = []
         self._engine = engine
         self._message = show_message
         self.choosers: List[Gtk.FileChooserButton] = []
@@ -88,7 +93,16 @@ class StyleRows:
         grid.attach(clear, 3, row, 1, 1)
         weight = self.dialog.get_spin_scale(f"weight-{i}", 1.0)
         weight.set_digits(2)
-        grid.attach(weight, 1, row + 1, 3, 1)
+        region = MapChoice(self.config, self.image, f"region-{i}", "Whole picture",
+                           f"Where style {i} paints: a channel or layer mask of this image "
+                           "(white = here). Styles without a region paint the rest; with "
+                           "none, the rest keeps the original.")
+        self.regions.append(region)
+        below = Gtk.Box(spacing=6)
+        below.pack_start(weight, True, True, 0)
+        below.pack_start(Gtk.Label(label="in"), False, False, 0)
+        below.pack_start(region.combo, False, False, 0)
+        grid.attach(below, 1, row + 1, 3, 1)
         self.choosers.append(chooser)
         self.thumbs.append(thumb)
         self._refresh_thumb(i)
