@@ -208,19 +208,27 @@ def case_last_values(case):
                  strength=1.0, preserve_colors=False, model="int8")
     rec = {"first": first, "again": again, "layers": stack(image)}
     # The file GIMP saved them in, read now: later interactive runs (GUI tests) overwrite it.
-    import glob
-
-    saved = glob.glob(os.path.expanduser(
-        "~/.config/GIMP/3.0/plug-in-settings/*plug-in-style-transfer.last"))
+    saved = last_values_file()
     if saved:
-        with open(saved[0], encoding="utf-8") as f:
-            rec["last_file"] = f.read()
+        rec["last_file"] = saved
     by_id = {layer.get_id(): layer for layer in image.get_layers()}
     new_ids = [i for i in by_id if i not in (first_id, source.get_id())]
     if first_id in by_id and len(new_ids) == 1:
         rec["first_result"] = save(case, "first", read(by_id[first_id]))
         rec["again_result"] = save(case, "again", read(by_id[new_ids[0]]))
     return rec
+
+
+def last_values_file():
+    """The text of the file GIMP keeps the plug-in's last used values in, or None."""
+    import glob
+
+    saved = glob.glob(os.path.expanduser(
+        "~/.config/GIMP/3.0/plug-in-settings/*plug-in-style-transfer.last"))
+    if not saved:
+        return None
+    with open(saved[0], encoding="utf-8") as f:
+        return f.read()
 
 
 def case_no_style(case):
@@ -410,18 +418,20 @@ def case_regions(case):
 
 
 def case_strength_map(case):
-    # One style, the strength map a LAYER MASK (of a hidden helper layer): white on the left =
-    # Strength (1.0), black on the right = the picture's own style (strength 0).
+    # One style, the strength map a LAYER MASK of a hidden helper layer that covers only the
+    # RIGHT half of the canvas (offset w/2): the all-white mask there = Strength (1.0); the left
+    # half lies outside the mask = black = the picture's own style (strength 0). So the mask
+    # is read at its layer's offsets and 0 outside.
     image = load("chicago.jpg")
     source = image.get_layers()[0]
     w, h = image.get_width(), image.get_height()
-    helper = Gimp.Layer.new(image, "Fade", w, h, Gimp.ImageType.RGB_IMAGE, 100.0,
+    helper = Gimp.Layer.new(image, "Fade", w - w // 2, h, Gimp.ImageType.RGB_IMAGE, 100.0,
                             Gimp.LayerMode.NORMAL)
     image.insert_layer(helper, None, 1)
+    helper.set_offsets(w // 2, 0)
     helper.set_visible(False)
     fade = helper.create_mask(Gimp.AddMaskType.WHITE)
     helper.add_mask(fade)
-    write(fade, half(image), "Y u8")
     rec = run_map_case(case, image, source, "udnie.jpg", strength_map=fade)
     rec["full"] = single_render(case, "full", image, source, "udnie.jpg", strength=1.0)
     rec["zero"] = single_render(case, "zero", image, source, "udnie.jpg", strength=0.0)
@@ -443,6 +453,7 @@ def case_bad_map(case):
     gone = new_channel(image, "Gone", half(image))
     rec["first"] = call(image, [source], "udnie.jpg", run_mode=Gimp.RunMode.INTERACTIVE,
                         region_1=gone, strength=0.9)
+    rec["last_file"] = last_values_file()
     image.remove_layer(image.get_layers()[0])
     image.remove_channel(gone)
     rec["repeat"] = run_recording_composite(case, image, source, "udnie.jpg",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -35,6 +36,14 @@ CASES = {
 }
 
 
+
+
+def _preview_settings(out: Path) -> dict:
+    """The settings of the preview shown last ({} while none is, or mid-write)."""
+    try:
+        return json.loads((out / "preview.json").read_text(encoding="utf-8"))["settings"]
+    except (OSError, ValueError, KeyError):
+        return {}
 
 
 def window(session: GuiSession, title: str) -> list[str]:
@@ -61,6 +70,14 @@ def test_preview_matches_apply(gimp: GimpChroot, session: GuiSession, kind: str)
     session.x(["xdotool", "windowactivate", "--sync", wid])
     session.screenshot(f"dialog-preview-{kind}.png")
 
+    if kind == "regions":  # pick a map in the dialog itself: Strength map (Alt+G) -> "Sky"
+        session.x(["xdotool", "key", "--clearmodifiers", "alt+g"])
+        session.x(["xdotool", "key", "--clearmodifiers", "Down"])
+        session.wait(lambda: _preview_settings(out).get("strength_map"), 120,
+                     "the preview with the strength map picked in the dialog")
+        time.sleep(0.5)
+        session.screenshot("dialog-preview-regions-picked.png")
+
     session.x(["xdotool", "key", "--clearmodifiers", "alt+h"])
     help_ids = session.wait(lambda: window(session, "Style Transfer Help"), 15, "the help")
     session.screenshot("dialog-help.png")
@@ -80,9 +97,12 @@ def test_preview_matches_apply(gimp: GimpChroot, session: GuiSession, kind: str)
                        tuple(meta["region"]), tuple(meta["paint_hw"]))
     assert plan.image_hw[1] == width and plan.detail == (kind == "detail")
     assert max(plan.paint_hw) == 1024
-    if kind == "regions":  # the dialog's Region list showed the channel, the preview used it
+    if kind == "regions":  # the Region list showed the script's channel, the preview used
+        # it, and the strength map picked with the keyboard reached preview and Apply
         assert meta["settings"]["styles"][0]["region"]["name"] == "Sky", meta["settings"]
+        assert meta["settings"]["strength_map"]["name"] == "Sky", meta["settings"]
         assert "regions" in result["layers_after"][0], result
+        assert "strength map Sky" in result["layers_after"][0], result
     preview_img = np.load(out / "preview.npy")
     applied = np.load(out / result["apply"])
     assert applied.shape[:2] == plan.image_hw
