@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, List, Optional
+from typing import Any, Iterator, List, Optional
 
 import numpy as np
 
@@ -129,28 +129,29 @@ def is_open(doc: Any) -> bool:
     return any(d == doc for d in Krita.instance().documents())
 
 
-def live_node(doc: Any, node: Any) -> Optional[Any]:
-    """The node with `node`'s unique id where it is NOW in `doc`'s layer tree (the user may have
-    moved it into another group meanwhile), or None when it was deleted."""
-    uid = node.uniqueId()
+def walk(doc: Any) -> Iterator[Any]:
+    """Every node of `doc`'s layer tree (groups, layers, masks), the root left out."""
     stack = list(doc.rootNode().childNodes())
     while stack:
         n = stack.pop()
-        if n.uniqueId() == uid:
-            return n
+        yield n
         stack.extend(n.childNodes())
-    return None
+
+
+def node_by_id(doc: Any, key: str) -> Optional[Any]:
+    """The node of `doc` whose unique id reads `key` ("{uuid}"), wherever it is now."""
+    return next((n for n in walk(doc) if n.uniqueId().toString() == key), None)
+
+
+def live_node(doc: Any, node: Any) -> Optional[Any]:
+    """The node with `node`'s unique id where it is NOW in `doc`'s layer tree (the user may have
+    moved it into another group meanwhile), or None when it was deleted."""
+    return node_by_id(doc, node.uniqueId().toString())
 
 
 def all_names(doc: Any) -> List[str]:
     """The names of every layer in the document (result names must not repeat any)."""
-    names: List[str] = []
-    stack = list(doc.rootNode().childNodes())
-    while stack:
-        n = stack.pop()
-        names.append(n.name())
-        stack.extend(n.childNodes())
-    return names
+    return [n.name() for n in walk(doc)]
 
 
 def top_of_results(source: Any, prefix: str) -> Any:

@@ -64,24 +64,13 @@ def ref_from_selection(doc: Any, folder: str) -> MapRef:
     return MapRef("file", path, f"selection {time.strftime('%H:%M:%S')}")
 
 
-def find_node(doc: Any, key: str) -> Optional[Any]:
-    """The node of `doc` whose unique id reads `key`, wherever it is in the tree."""
-    stack = list(doc.rootNode().childNodes())
-    while stack:
-        n = stack.pop()
-        if n.uniqueId().toString() == key:
-            return n
-        stack.extend(n.childNodes())
-    return None
-
-
 def source_problem(settings: JobSettings, doc: Any, node: Any) -> Optional[str]:
     """Why the job cannot stylize `node` (None = the visible image) with these settings: it is
     one of the job's maps (the user selected it to set it, then pressed Apply), or a mask; or,
     for the visible image, a map layer is visible, so its paint would be stylized too."""
     if settings.whole_image or node is None:
         for ref in settings.map_refs():
-            layer = find_node(doc, ref.key) if ref.kind == "node" else None
+            layer = layers.node_by_id(doc, ref.key) if ref.kind == "node" else None
             if layer is not None and layer.type() in PAINT_TYPES and _shown(layer):
                 return (f"The map layer '{layer.name()}' is visible, so its paint would be "
                         "stylized with the visible image: hide it (it still works as a map) "
@@ -125,7 +114,7 @@ def read(doc: Any, refs: Iterable[MapRef], rect: layers.Rect) -> Dict[MapRef, np
     out: Dict[MapRef, np.ndarray] = {}
     for ref in refs:
         if ref.kind == "node":
-            node = find_node(doc, ref.key)
+            node = layers.node_by_id(doc, ref.key)
             if node is not None and node.type() in PAINT_TYPES + MASK_TYPES:
                 out[ref] = node_pixels(node, rect)
         elif ref.kind == "file":
