@@ -299,3 +299,19 @@ def test_visible_image_with_a_visible_map_layer_asks_to_hide_it(fk):
     got = run(fk, lambda: ctl.apply(s, doc, src))
     assert got["message"].endswith("· strength map sky'.")
     assert sorted(names(doc.rootNode())) == sorted(["sky", "photo", got["layer"].name()])
+
+
+def test_selection_snapshots_nothing_refers_to_are_pruned(fk, tmp_path):
+    from style_transfer.common.settings import MapRef, StyleRef
+    from style_transfer.krita import map_layers
+
+    paths = [tmp_path / f"selection-{i}.png" for i in range(4)]
+    for p in [*paths, tmp_path / "other.png"]:
+        p.write_bytes(b"png")
+    ref = [MapRef("file", str(p), f"selection {i}") for i, p in enumerate(paths)]
+    docker = settings(fk, styles=(StyleRef("file", fk.udnie, "udnie", 0.0, region=ref[0]),),
+                      strength_map=ref[1])  # a region of a style at weight 0 is kept too
+    last = settings(fk, scale_map=ref[2])
+    assert map_layers.prune(str(tmp_path), [docker, last]) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "other.png", "selection-0.png", "selection-1.png", "selection-2.png"]

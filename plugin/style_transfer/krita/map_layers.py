@@ -64,6 +64,26 @@ def ref_from_selection(doc: Any, folder: str) -> MapRef:
     return MapRef("file", path, f"selection {time.strftime('%H:%M:%S')}")
 
 
+def prune(folder: str, keep: Iterable[JobSettings]) -> int:
+    """Delete the selection snapshots in `folder` that none of `keep` (the docker's settings,
+    the last applied ones) refers to: every "Use as region" of a selection writes a new one.
+    Returns how many went."""
+    used = set()
+    for s in keep:
+        refs = [st.region for st in s.styles] + [s.strength_map, s.scale_map]
+        used |= {os.path.abspath(r.key) for r in refs if r is not None and r.kind == "file"}
+    gone = 0
+    for name in os.listdir(folder):
+        path = os.path.abspath(os.path.join(folder, name))
+        if name.startswith("selection-") and name.endswith(".png") and path not in used:
+            try:
+                os.remove(path)
+                gone += 1
+            except OSError:  # in use elsewhere or read-only: it stays, nothing breaks
+                pass
+    return gone
+
+
 def source_problem(settings: JobSettings, doc: Any, node: Any) -> Optional[str]:
     """Why the job cannot stylize `node` (None = the visible image) with these settings: it is
     one of the job's maps (the user selected it to set it, then pressed Apply), or a mask; or,

@@ -173,6 +173,9 @@ class MapsMixin:
                     "to stylize before Apply.")
         self.show_message(f"{what} {hint}")
         ctl.save_settings(self.settings)
+        if ref.kind == "file":  # the snapshots nothing refers to any more go
+            map_layers.prune(ctl.data_dir("maps"),
+                             [self.settings, ctl.load_settings("last_applied")])
         self.schedule_preview()
 
     def use_as_region(self, source: str) -> Optional[MapRef]:
