@@ -1,8 +1,9 @@
 """One stylization in Krita, shared by the docker, the Filter-menu actions and the tests.
 
-Main thread: read the content pixels and the selection (layers.read_content), later write the
-result layer. Worker thread: the engine only, on plain numpy arrays. The two talk through Qt
-signals, which Qt queues onto the main thread, so no Krita object is touched off it.
+Main thread: read the content pixels and the selection (layers.read_content) and the job's
+regions and maps (map_layers.read, live), later write the result layer. Worker thread: the
+engine only, on plain numpy arrays. The two talk through Qt signals, which Qt queues onto the
+main thread, so no Krita object is touched off it.
 
 A job runs on a frozen JobSettings snapshot (common/settings.py): moving a slider while a render
 runs changes neither where the result goes nor what is recorded as last applied.

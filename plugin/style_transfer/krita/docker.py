@@ -1,6 +1,7 @@
 """The "Style Transfer" docker: styles (file / drag & drop / layer / preset, thumbnail and weight
-each), strength, scale, then folding sections for the other options and the preview, Apply /
-Cancel, and — after a zip-only install — what is missing with the button that fetches it.
+each), strength, scale, then folding sections for the other options, the regions and maps
+(maps_ui.py) and the preview, Apply / Cancel, and — after a zip-only install — what is missing
+with the button that fetches it.
 
 Widgets only: the settings are a frozen JobSettings replaced on every change (and saved to
 Krita's settings at once); renders, previews and installs run through the controller's workers.
