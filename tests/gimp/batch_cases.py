@@ -455,6 +455,10 @@ def case_bad_map(case):
                         region_1=gone, strength=0.9)
     rec["last_file"] = last_values_file()
     image.remove_layer(image.get_layers()[0])
+    # Renamed: the id alone is not trusted (ids restart with each GIMP session).
+    gone.set_name("Renamed")
+    rec["renamed"] = call(image, [source], "udnie.jpg", run_mode=Gimp.RunMode.WITH_LAST_VALS)
+    gone.set_name("Gone")
     image.remove_channel(gone)
     rec["repeat"] = run_recording_composite(case, image, source, "udnie.jpg",
                                             run_mode=Gimp.RunMode.WITH_LAST_VALS)

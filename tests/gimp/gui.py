@@ -183,9 +183,10 @@ def read_result(session: GuiSession, result_file: Path, timeout: float, what: st
     return json.loads(result_file.read_text(encoding="utf-8"))
 
 
-def run_case(gimp: GimpChroot, session: GuiSession) -> dict:
-    """Open a one-layer image in the GUI and run the plug-in on it through the PDB."""
-    result_file = _prepare(gimp, session, False, "gui")
+def run_case(gimp: GimpChroot, session: GuiSession, region: str | None = None) -> dict:
+    """Open a one-layer image in the GUI and run the plug-in on it through the PDB (`region`:
+    that channel argument gets a new channel, see start_preview_case)."""
+    result_file = _prepare(gimp, session, False, "gui", region=region)
     return read_result(session, result_file, 120, "the plug-in run in the GUI")
 
 

@@ -47,27 +47,31 @@ try:
         sky = Gimp.Channel.new(image, "Sky", w, h, 50.0, Gegl.Color.new("red"))
         image.insert_channel(sky, None, 0)
         sky.set_visible(False)  # the screenshots show the result, not the channel's tint
+        image.clean_all()  # clean again: one Ctrl+Z after the run must come back to clean
         values = bytearray(w * h)
         for row in range(h):
             values[row * w: row * w + w // 2] = b"\xff" * (w // 2)
-        sky.get_buffer().set(Gegl.Rectangle.new(0, 0, w, h), "Y u8", bytes(values))
+        buffer = sky.get_buffer()
+        buffer.set(Gegl.Rectangle.new(0, 0, w, h), "Y u8", bytes(values))
+        buffer.flush()  # else GIMP may not have the pixels yet when the plug-in reads them
+        sky.update(0, 0, w, h)
         config.set_property(CONFIG["region"], sky)
     values = proc.run(config)
     result["status"] = values.index(0).value_nick
     result["layers_after"] = [layer.get_name() for layer in image.get_layers()]
-    if interactive and len(image.get_layers()) > 1:  # the new layer's pixels, for the test
-        import numpy as np
+    if (interactive or CONFIG.get("region")) and len(image.get_layers()) > 1:
+        import numpy as np  # the new layer's pixels (and the source's), for the test
 
         gi.require_version("Gegl", "0.4")
         from gi.repository import Gegl
 
-        top = image.get_layers()[0]
-        w, h = top.get_width(), top.get_height()
-        data = top.get_buffer().get(Gegl.Rectangle.new(0, 0, w, h), 1.0, "R'G'B'A u8",
-                                    Gegl.AbyssPolicy.NONE)
-        np.save(CONFIG["out_dir"] + "/apply.npy",
-                np.frombuffer(bytes(data), dtype=np.uint8).reshape(h, w, 4))
-        result["apply"] = "apply.npy"
+        for key, layer in (("apply", image.get_layers()[0]), ("source", image.get_layers()[-1])):
+            w, h = layer.get_width(), layer.get_height()
+            data = layer.get_buffer().get(Gegl.Rectangle.new(0, 0, w, h), 1.0, "R'G'B'A u8",
+                                          Gegl.AbyssPolicy.NONE)
+            np.save(f"{CONFIG['out_dir']}/{key}.npy",
+                    np.frombuffer(bytes(data), dtype=np.uint8).reshape(h, w, 4))
+            result[key] = f"{key}.npy"
     Gimp.displays_flush()
 except Exception:
     result["exception"] = traceback.format_exc()

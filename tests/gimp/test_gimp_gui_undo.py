@@ -4,7 +4,8 @@ GIMP's PDB has no undo procedure, so this drives the GUI: gimp-3.0 on Xvfb with 
 plug-in run through the PDB on an opened one-layer image, then ONE real Ctrl+Z keystroke
 (xdotool / XTEST) in the focused image window. The window title carries the layer count and the
 dirty flag, so it tells whether the undo took the new layer away (and only needed one step:
-the image is back to its clean, just-opened state). Ctrl+Y then redoes it.
+the image is back to its clean, just-opened state). Ctrl+Y then redoes it. The run paints
+through a region channel (issue 12), so this also shows the channel read adds no undo step.
 Screenshots and the GIMP log land in tests/_artifacts/gimp/.
 """
 
@@ -12,10 +13,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from .gui import GuiSession, run_case
-from .harness import GimpChroot
+from .harness import WORK, GimpChroot
 
 pytestmark = pytest.mark.slow
 
@@ -24,11 +26,20 @@ pytestmark = pytest.mark.slow
 
 def test_one_ctrl_z_in_the_gui_removes_the_whole_run(gimp: GimpChroot,
                                                      session: GuiSession) -> None:
-    result = run_case(gimp, session)
+    # With a region (a channel "Sky", made and marked clean before the run): reading it must
+    # add no undo step of its own, and nothing but the new layer.
+    result = run_case(gimp, session, region="region-1")
     assert "exception" not in result, result["exception"]
     assert result["images"] == 1 and result["layers_before"] == 1, result
     assert result["status"] == "success", result
-    assert result["layers_after"] == ["Stylized · udnie 100%", "small.png"], result
+    assert result["layers_after"] == ["Stylized · udnie 100% · regions", "small.png"], result
+    # udnie in the channel (the left half); no style for the rest, so the original stays there
+    out = gimp.host_path(f"{WORK}/out/gui")
+    new = np.load(out / result["apply"]).astype(np.float64)
+    source = np.load(out / result["source"]).astype(np.float64)
+    half = new.shape[1] // 2
+    assert np.abs(new[:, : half - 16] - source[:, : half - 16]).mean() > 15.0
+    np.testing.assert_array_equal(new[:, half + 16:], source[:, half + 16:])
 
     def image_window_with(layers: int, dirty: bool):
         found = session.image_window()

@@ -242,6 +242,7 @@ def test_gone_or_foreign_channel_is_one_clear_line(case: dict) -> None:
     repeat = case["repeat"]  # Filters > Repeat after the region's channel was deleted
     assert repeat["call"]["status"] == "execution-error"
     assert "'Gone'" in repeat["call"]["message"] and "is gone" in repeat["call"]["message"]
+    assert "'Gone'" in case["renamed"]["message"] and "renamed" in case["renamed"]["message"]
     for record in (foreign, repeat):
         assert "\n" not in record["call"]["message"]
         assert len(record["layers"]) == 1 and not record["dirty"]  # nothing added, no undo

@@ -81,9 +81,12 @@ def map_channel(image: Gimp.Image, ref: MapRef) -> Gimp.Channel:
     """The channel or layer mask a region / strength map names, or PlugInError saying why not
     (deleted since it was chosen, or a channel of another image)."""
     item = Gimp.Item.get_by_id(int(ref.key)) if ref.key.lstrip("-").isdigit() else None
-    if item is None or not item.is_valid() or not isinstance(item, Gimp.Channel):
+    # The name must match too: ids restart with every GIMP session, and the last values keep
+    # the id (args.MAPS_AUX), so an old id may name some other channel today.
+    if (item is None or not item.is_valid() or not isinstance(item, Gimp.Channel)
+            or item.get_name() != ref.name):
         raise PlugInError(f"The channel '{ref.name}' chosen as a region or map is gone "
-                          "(deleted?): choose another one or none in the dialog.")
+                          "(deleted or renamed?): choose another one or none in the dialog.")
     if item.get_image().get_id() != image.get_id():
         raise PlugInError(f"The channel '{ref.name}' belongs to another image: choose a "
                           "channel or layer mask of this image as the region or map.")

@@ -20,15 +20,18 @@ from gi.repository import Gimp, Gtk  # noqa: E402
 from . import args  # noqa: E402
 
 
-def map_items(image: Gimp.Image) -> List[Tuple[str, str]]:
-    """(item id, label) of every channel and layer mask of the image, channels first."""
-    items = [(str(c.get_id()), f"Channel “{c.get_name()}”") for c in image.get_channels()]
+def map_items(image: Gimp.Image) -> List[Tuple[str, str, str]]:
+    """(item id, item name, label) of every channel and layer mask of the image, channels
+    first."""
+    items = [(str(c.get_id()), c.get_name(), f"Channel “{c.get_name()}”")
+             for c in image.get_channels()]
 
     def masks(layers: List[Any]) -> None:
         for layer in layers:
             mask = layer.get_mask()
             if mask is not None:
-                items.append((str(mask.get_id()), f"Mask of “{layer.get_name()}”"))
+                items.append((str(mask.get_id()), mask.get_name(),
+                              f"Mask of “{layer.get_name()}”"))
             if layer.is_group():
                 masks(list(layer.get_children()))
 
@@ -58,30 +61,36 @@ class MapChoice:
         try:
             self.combo.remove_all()
             self.combo.append("", self.empty)
-            known: Dict[str, str] = dict(map_items(self.image))
-            for key, label in known.items():
+            known: Dict[str, str] = {}
+            for key, name, label in map_items(self.image):
                 self.combo.append(key, label)
-            if ref is not None and ref.key not in known:
-                self.combo.append(ref.key, f"“{ref.name}” (gone)")
-            self.combo.set_active_id(ref.key if ref is not None else "")
+                known[key] = name
+            active = ref.key if ref is not None else ""
+            if ref is not None and known.get(ref.key) != ref.name:  # as job.map_channel
+                active = f"gone:{ref.key}"  # the bare id may be another channel's today
+                self.combo.append(active, f"“{ref.name}” (gone)")
+            self.combo.set_active_id(active)
         finally:
             self._syncing = False
 
     def follow(self) -> None:
         """sync() when the config names another channel than the combo shows."""
         ref = args.chosen_maps(self.config).get(self.name)
-        if not self._syncing and (self.combo.get_active_id() or "") != (ref.key if ref else ""):
+        shown = (self.combo.get_active_id() or "").replace("gone:", "")
+        if not self._syncing and shown != (ref.key if ref else ""):
             self.sync()
 
     def _changed(self, _combo: Gtk.ComboBoxText) -> None:
         if self._syncing:
             return
         key = self.combo.get_active_id() or ""
+        if key.startswith("gone:"):
+            return  # the "(gone)" entry: keep naming it, the preview and OK explain
         channel: Optional[Gimp.Channel] = None
         if key:
             item = Gimp.Item.get_by_id(int(key))
             channel = item if isinstance(item, Gimp.Channel) else None
-            if channel is None:  # the "(gone)" entry: keep naming it, OK explains
+            if channel is None:  # deleted while the dialog is open
                 return
         args.set_map(self.config, self.name, channel)
 
