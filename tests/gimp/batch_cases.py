@@ -438,6 +438,20 @@ def case_strength_map(case):
     return rec
 
 
+def case_region_offset(case):
+    # The layer sits at (37, 23) on a bigger canvas; the channel covers the canvas, white left
+    # of canvas x = 150. Only udnie, in that region: the rest keeps the original.
+    image = load("chicago.jpg", width=200)
+    image.resize(300, 220, 37, 23)
+    source = image.get_layers()[0]
+    values = np.zeros((220, 300), np.uint8)
+    values[:, :150] = 255
+    sky = new_channel(image, "Left", values)
+    rec = run_map_case(case, image, source, "udnie.jpg", region_1=sky)
+    rec["source_px"] = save(case, "source", read(source))
+    return rec
+
+
 def case_bad_map(case):
     # A region from ANOTHER image, then a region channel deleted after it was chosen.
     image = load("chicago.jpg", width=96)

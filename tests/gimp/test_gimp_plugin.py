@@ -230,6 +230,19 @@ def test_strength_map_ends_equal_strength_1_and_0(case: dict, gimp: GimpChroot) 
     assert psnr(white, zero[1]) < 25.0  # strength 1 and 0 differ, so the test can fail
 
 
+@pytest.mark.case("region_offset")
+def test_region_channel_lines_up_with_an_offset_layer(case: dict, gimp: GimpChroot) -> None:
+    check_map_run(case)
+    new, source = case["added"][0], case["layers"][1]
+    assert (source["x"], source["y"]) == (37, 23) and (new["x"], new["y"]) == (37, 23)
+    result = load(gimp, "main", case["result"])
+    src = load(gimp, "main", case["source_px"])
+    edge = 150 - source["x"]  # the channel's edge (canvas x 150) in layer pixels
+    assert np.abs(result[:, : edge - 16, :3] - src[:, : edge - 16, :3]).mean() > MIN_STYLE_CHANGE
+    # outside the region the original stays, pixel for pixel: off by the offset, this fails
+    np.testing.assert_array_equal(result[:, edge + 16:], src[:, edge + 16:])
+
+
 @pytest.mark.case("bad_map")
 def test_gone_or_foreign_channel_is_one_clear_line(case: dict) -> None:
     foreign = case["foreign"]
