@@ -42,6 +42,7 @@ def test_map_refs_round_trip_and_name_the_result(styles) -> None:
     assert s.map_refs() == [SKY, LEVEL]  # each map once
     name = naming.result_name(s)
     assert "regions" in name and "strength map fade" in name and "0.5–1.5×" in name
+    assert JobSettings().scale_range == (1.0, 0.5)  # white = strokes twice as large
     bad = s.replace(scale_range=(0.0, 2.0))
     assert "positive" in (bad.problem() or "")
     assert "'fade' is gone" in (maps.missing(s, {SKY: _paint_layer()}) or "")

@@ -12,7 +12,8 @@ map means is decided here, once:
   styles with no region are the global mix, painted wherever the regions leave room; with no
   global style the original pixels stay there (the result layer shows the source);
 - white on the strength map = the Strength setting, black = 0 (the picture's own style);
-- the stroke-size map goes from scale_range[0] (black) to scale_range[1] (white).
+- the stroke-size map goes from scale_range[0] (black) to scale_range[1] (white); the default
+  (1x, 0.5x) makes white paint big strokes.
 """
 
 from __future__ import annotations

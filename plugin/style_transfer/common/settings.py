@@ -50,7 +50,9 @@ class JobSettings:
     whole_image: bool = False  # Krita: the visible image instead of the active layer
     strength_map: Optional[MapRef] = None  # per-pixel strength, white = `strength`
     scale_map: Optional[MapRef] = None  # per-pixel stroke size: black = scale_range[0]
-    scale_range: Tuple[float, float] = (0.5, 2.0)
+    # black = 1x (the picture's own resolution, the finest strokes), white = 0.5x (strokes
+    # twice as large): paint white where the strokes should be big, as with strength
+    scale_range: Tuple[float, float] = (1.0, 0.5)
 
     def replace(self, **changes: Any) -> JobSettings:
         if "styles" in changes:
