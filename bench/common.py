@@ -7,7 +7,7 @@ import platform
 import resource
 import sys
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Any, Callable, Dict, Optional
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -158,3 +158,17 @@ def engine_info() -> Dict[str, object]:
         dirty = _git("status", "--porcelain", "--", "plugin/style_transfer/engine")
         info["engine_uncommitted"] = dirty.splitlines() if dirty else []
     return info
+
+
+def warm_median(fn: Callable[[], Any], repeat: int) -> float:
+    """Median wall time of `repeat` calls of fn after one warm-up call."""
+    import statistics
+    import time
+
+    fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
-from common import ensure_engine_importable
+from common import ensure_engine_importable, warm_median
 
 ensure_engine_importable()
 
@@ -31,16 +29,6 @@ FILES = {
     "transformer-int8-dynamic": "style_transfer_int8_dynamic.tflite",
     "transformer-int8": "style_transfer_int8_384.tflite",
 }
-
-
-def warm_median(fn: Callable[[], Any], repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def main() -> None:

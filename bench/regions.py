@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
 from pathlib import Path
 from typing import Any, Callable, Dict
 
@@ -26,18 +24,10 @@ from common import (
     images_dir,
     load_average,
     models_dir,
+    warm_median,
 )
 
 ensure_engine_importable()
-
-
-def median_seconds(fn: Callable[[], Any], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -62,7 +52,6 @@ def main() -> None:
     top[: n // 2] = 1.0
     ramp = np.repeat(np.linspace(0, 1, n, dtype=np.float32)[None, :], n, axis=0)
     opts = RenderOptions(scale=1.0)
-    engine.stylize(content, [style1], options=opts)  # warm: compile, interpreters
     load = load_average()
     cases: Dict[str, Callable[[], Any]] = {
         "single render": lambda: engine.stylize(content, [style1], options=opts),
@@ -75,7 +64,7 @@ def main() -> None:
     result: Dict[str, Any] = {"size": n, "runtime": engine.runtime_status(),
                               "load_average": load}
     for name, fn in cases.items():
-        result[name] = round(median_seconds(fn, a.runs), 3)
+        result[name] = round(warm_median(fn, a.runs), 3)
     single = result["single render"]
     print(f"| {n}² at --scale 1, {result['runtime']} | s (median of {a.runs}) | × single |")
     print("|---|---|---|")
