@@ -23,6 +23,7 @@ import numpy as np
 from ..common import coverage, maps, naming
 from ..common.logs import logger
 from ..common.settings import JobSettings, StyleRef
+from ..engine.progress import CancelToken  # stdlib only: usable while deps are missing
 from . import layers, map_layers
 from .qt import QObject, pyqtSignal
 
@@ -122,28 +123,6 @@ class UserError(Exception):
     """A failure whose message is one line for the user (shown as it is)."""
 
 
-class _Token:
-    """A cancel flag for jobs that run before the engine can be imported (installing it)."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
-
-
-def _new_token() -> Any:
-    try:
-        from ..engine import CancelToken
-    except ImportError:  # the engine's packages are missing: Install dependencies runs
-        return _Token()
-    return CancelToken()
-
-
 def _user_message(e: Exception) -> Optional[str]:
     """The message to show as it is (engine and user errors), None for a bug."""
     if isinstance(e, UserError):
@@ -168,7 +147,7 @@ class Job(QObject):
     def __init__(self, fn: Callable[[Callable[[float, str], None], Any], Any]) -> None:
         super().__init__()
         self.fn = fn
-        self.token = _new_token()
+        self.token = CancelToken()
         self.thread: Optional[threading.Thread] = None
 
     def start(self) -> None:
