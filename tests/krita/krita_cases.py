@@ -750,6 +750,25 @@ def main(args: List[str]) -> None:
 
         return round(float(psnr(a[..., :3], b[..., :3])), 2)
 
+    def runtimes() -> Dict[str, Any]:
+        """Both runtimes inside Krita: OpenVINO from the plugin's private wheels (what auto
+        picks) and LiteRT, the reference; the same picture from each."""
+        doc = make_doc(k, 256, 192, "RGBA", "U8", "runtimes")
+        src = doc.createNode("photo", "paintlayer")
+        doc.rootNode().addChildNode(src, None)
+        paint(src, photo[:192, :256], 0, 0)
+        out: Dict[str, Any] = {"auto": ctl.engine().runtime_status()}
+        pictures = {}
+        for runtime in ("openvino", "litert"):
+            got = wait_finished(ctl, lambda r=runtime: ctl.apply(base.replace(runtime=r), doc, src))
+            layer = got.pop("layer", None)
+            out[runtime] = got.get("message") or got.get("start_error")
+            if layer is not None:
+                pictures[runtime] = rgba_of(layer)
+        if len(pictures) == 2:
+            out["psnr_db"] = psnr_rgb(pictures["openvino"], pictures["litert"])
+        return out
+
     def regions() -> Dict[str, Any]:
         """Two styles, udnie limited to the sky painted white on a paint layer over the top
         half, stripes everywhere else; the same region from a selection mask and from a
@@ -935,6 +954,7 @@ def main(args: List[str]) -> None:
     case("docker_widget", docker_widget)
     case("file_layer", file_layer)
     case("whole_image", whole_image)
+    case("runtimes", runtimes)
     case("regions", regions)
     case("strength_map", strength_map)
     case("map_gone", map_gone)

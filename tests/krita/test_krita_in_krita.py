@@ -40,6 +40,15 @@ def test_runs_on_kritas_python_with_private_wheels(results):
     assert results.get("done") is True
 
 
+def test_both_runtimes_render_inside_krita(results):
+    """OpenVINO from the private wheels (auto picks it), LiteRT beside it (issue 11)."""
+    r = ok(results, "runtimes")
+    assert r["auto"].startswith("OpenVINO 20"), r
+    assert r["openvino"].startswith("Added layer") and r["litert"].startswith("Added layer"), r
+    # OpenVINO runs the f16 network, LiteRT the int8-dynamic one: 33-38 dB apart on photos
+    assert r["psnr_db"] >= 28, r
+
+
 def test_rgba8_new_layer_above_source_exact_pixels(results):
     r = ok(results, "rgba8")
     assert r["name"] == "Stylized · udnie 80% · scale 1×"
