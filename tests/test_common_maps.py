@@ -41,7 +41,9 @@ def test_map_refs_round_trip_and_name_the_result(styles) -> None:
     assert s.uses_maps and not JobSettings(styles=styles[1:]).uses_maps
     assert s.map_refs() == [SKY, LEVEL]  # each map once
     name = naming.result_name(s)
-    assert "regions" in name and "strength map fade" in name and "0.5–1.5×" in name
+    assert name.startswith("Stylized · udnie in sky + stripes 100% · strength map fade")
+    assert name.endswith("stroke map 0.5–1.5×")
+    assert "scale 2×" not in naming.result_name(s.replace(scale=2.0))  # the map replaces it
     assert JobSettings().scale_range == (1.0, 0.5)  # white = strokes twice as large
     bad = s.replace(scale_range=(0.0, 2.0))
     assert "positive" in (bad.problem() or "")

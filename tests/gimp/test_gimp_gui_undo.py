@@ -32,7 +32,7 @@ def test_one_ctrl_z_in_the_gui_removes_the_whole_run(gimp: GimpChroot,
     assert "exception" not in result, result["exception"]
     assert result["images"] == 1 and result["layers_before"] == 1, result
     assert result["status"] == "success", result
-    assert result["layers_after"] == ["Stylized · udnie 100% · regions", "small.png"], result
+    assert result["layers_after"] == ["Stylized · udnie in Sky 100%", "small.png"], result
     # udnie in the channel (the left half); no style for the rest, so the original stays there
     out = gimp.host_path(f"{WORK}/out/gui")
     new = np.load(out / result["apply"]).astype(np.float64)

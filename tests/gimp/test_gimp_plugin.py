@@ -197,7 +197,7 @@ def test_regions_from_a_channel_equal_single_style_renders(case: dict, gimp: Gim
     from style_transfer.engine.quality import psnr
 
     check_map_run(case)
-    assert case["added"][0]["name"].endswith("· regions")
+    assert case["added"][0]["name"].startswith("Stylized · udnie in Sky + stripes")
     for key in ("udnie", "stripes", "interactive", "repeat"):
         assert case[key]["status"] == "success", (key, case[key])
     left, right = halves(gimp, case["result"])
@@ -208,7 +208,7 @@ def test_regions_from_a_channel_equal_single_style_renders(case: dict, gimp: Gim
     assert psnr(left, stripes[0]) < 20.0 and psnr(right, udnie[1]) < 20.0  # really two styles
     # Filters > Repeat paints the same regions as the interactive run before it (GIMP drops
     # channels from its last values; the plug-in keeps them in args.MAPS_AUX).
-    assert "regions" in case["interactive"]["name"], case["interactive"]
+    assert " in Sky" in case["interactive"]["name"], case["interactive"]
     assert case["repeat"]["name"].startswith(case["interactive"]["name"]), case["repeat"]
     np.testing.assert_array_equal(load(gimp, "main", case["repeat"]["pixels"]),
                                   load(gimp, "main", case["interactive"]["pixels"]))

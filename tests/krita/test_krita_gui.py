@@ -164,7 +164,7 @@ def test_gui_docker_menu_preview_apply_undo_and_drop(tmp_path: Path, models_dir:
                                                    "udnie: select the layer to stylize")
     assert not state["region_busy_on_map"]
     assert state["region_preview"] and state["region_preview_caption"] == "Whole, at 400×300 px"
-    regions = "Stylized · udnie 50% + stata 50% 80% · regions"
+    regions = "Stylized · udnie in sky + stata 80%"
     assert state["region_apply_message"] == f"Added layer '{regions}'."
     assert state["region_layers"] == [*before, "Stylized · udnie 80%", regions, "sky"]
     assert state["region_active"] == "photo"

@@ -249,7 +249,8 @@ def test_two_styles_one_limited_to_a_painted_region(results):
     assert r["ref"] == ["node", "sky"]
     assert r["map_active_error"] == ("The active layer 'sky' is the region of udnie: select the "
                                      "layer to stylize (e.g. the photo) and press Apply again.")
-    assert r["message"].startswith("Added layer ") and r["name"].endswith(" · regions")
+    assert r["message"].startswith("Added layer ")
+    assert r["name"].startswith("Stylized · udnie in sky + stripes"), r["name"]
     assert r["layers_added"] == 1 and r["directly_above"] and r["unchanged"]
     assert r["bounds"] == r["source_bounds"] == [0, 0, 320, 200]
     assert r["sky_vs_udnie_db"] >= 30 and r["rest_vs_stripes_db"] >= 30, r

@@ -111,9 +111,7 @@ def fit(masks: Masks, region: Tuple[int, int, int, int],
 
 def describe(settings: JobSettings) -> Sequence[str]:
     """Short words for the result's name: which maps shaped it."""
-    words = []
-    if any(s.region is not None for s in settings.active_styles):
-        words.append("regions")
+    words = []  # regions are named with their styles (naming.base_name)
     if settings.strength_map is not None:
         words.append(f"strength map {settings.strength_map.name}")
     if settings.scale_map is not None:

@@ -19,10 +19,15 @@ def _scale_text(scale: Optional[float]) -> Optional[str]:
 
 
 def base_name(settings: JobSettings) -> str:
-    """E.g. "Stylized · udnie 60% + stripes 40% · 80% · keep colours · f16 · scale 1×"."""
+    """E.g. "Stylized · udnie 60% + stripes 40% · 80% · keep colours · f16 · scale 1×", or with
+    regions "Stylized · udnie in sky + stripes 100% · strength map fade"."""
     active = settings.active_styles
     total = sum(s.weight for s in active) or 1.0
-    if len(active) > 1:
+    if any(s.region is not None for s in active):
+        # each style is whole inside its region: say where, not a share of one mix
+        parts = [f"{s.name or 'style'} in {s.region.name}" if s.region else (s.name or "style")
+                 for s in active]
+    elif len(active) > 1:
         parts = [f"{s.name or 'style'} {round(100 * s.weight / total)}%" for s in active]
     else:
         parts = [s.name or "style" for s in active] or ["style"]
@@ -32,8 +37,8 @@ def base_name(settings: JobSettings) -> str:
         extras.append("keep colours")
     if settings.model != DEFAULT_MODEL:
         extras.append(settings.model)
-    scale = _scale_text(settings.scale)
-    if scale:
+    scale = None if settings.scale_map is not None else _scale_text(settings.scale)
+    if scale:  # a stroke-size map replaces the scale (maps.describe names its range)
         extras.append(scale)
     if settings.style_mode != DEFAULT_STYLE_MODE:
         extras.append(f"style {settings.style_mode}")
