@@ -397,6 +397,15 @@ def single_render(case, key, image, source, style, **props):
     return rec
 
 
+def case_runtimes(case):
+    # Both runtimes inside GIMP: "openvino" fails with the install hint unless OpenVINO from
+    # the plug-in's private wheels really imports and compiles in GIMP's Python.
+    image = load("chicago.jpg")
+    source = image.get_layers()[0]
+    return {runtime: single_render(case, runtime, image, source, "udnie.jpg", runtime=runtime)
+            for runtime in ("openvino", "litert")}
+
+
 def case_regions(case):
     # Two styles: udnie limited to a channel (left half white), stripes everywhere else.
     image = load("chicago.jpg")

@@ -192,6 +192,20 @@ def check_map_run(case: dict) -> None:
     assert case["source_unchanged"] and case["channels_unchanged"]
 
 
+@pytest.mark.case("runtimes")
+def test_both_runtimes_render_inside_gimp(case: dict, gimp: GimpChroot) -> None:
+    """OpenVINO from the plug-in's private wheels and LiteRT, in GIMP's Python (issue 11)."""
+    from style_transfer.engine.quality import psnr
+
+    for runtime in ("openvino", "litert"):
+        assert case[runtime]["status"] == "success", (runtime, case[runtime])
+    ov, lite = (load(gimp, "main", case[r]["pixels"])[..., :3] / 255.0
+                for r in ("openvino", "litert"))
+    db = psnr(ov, lite)
+    print(f"GIMP: OpenVINO vs LiteRT {db:.1f} dB")
+    assert db >= 28.0  # the f16 network against the int8-dynamic one: 33-38 dB on photos
+
+
 @pytest.mark.case("regions")
 def test_regions_from_a_channel_equal_single_style_renders(case: dict, gimp: GimpChroot) -> None:
     from style_transfer.engine.quality import psnr
