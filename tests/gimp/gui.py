@@ -154,10 +154,11 @@ class GuiSession:
 
 def _prepare(gimp: GimpChroot, session: GuiSession, interactive: bool, label: str,
              width: int = 200, style: str = "udnie.jpg", props: dict | None = None,
-             region: str | None = None, **extra_env: str) -> Path:
-    """Start GIMP on a one-layer image `width` px wide (always named small.png, the window
-    title regex expects it) with tests/gimp/gui_case.py as its batch command (the plug-in run
-    interactively or not); returns the host path of the result file."""
+             region: str | None = None, layers: int = 1, **extra_env: str) -> Path:
+    """Start GIMP on an image `width` px wide (always named small.png, the window title regex
+    expects it; `layers` > 1: copies of its layer are added above, all selected) with
+    tests/gimp/gui_case.py as its batch command (the plug-in run interactively or not);
+    returns the host path of the result file."""
     images = gimp.host_path(f"{WORK}/images")
     subprocess.run(["convert", str(SHARED / "images" / "chicago.jpg"), "-resize", f"{width}x",
                     "-strip", f"PNG24:{images / 'small.png'}"], check=True, timeout=60)
@@ -167,7 +168,7 @@ def _prepare(gimp: GimpChroot, session: GuiSession, interactive: bool, label: st
     result_file.unlink(missing_ok=True)
     config = {"result_file": f"{out}/result.json", "style": f"{WORK}/images/{style}",
               "interactive": interactive, "out_dir": out, "props": props or {},
-              "region": region}
+              "region": region, "layers": layers}
     script = f"{WORK}/gui_case-{label}.py"
     gimp.host_path(script).write_text(
         f"CONFIG = {config!r}\n"  # a Python literal: True, not JSON true
@@ -190,12 +191,20 @@ def run_case(gimp: GimpChroot, session: GuiSession, region: str | None = None) -
     return read_result(session, result_file, 120, "the plug-in run in the GUI")
 
 
-def start_dialog_case(gimp: GimpChroot, session: GuiSession) -> Path:
-    """Open a one-layer image in the GUI and run the plug-in INTERACTIVELY on it, so its real
-    dialog opens (the batch tests' STYLE_TRANSFER_GIMP_NO_DIALOG switch is turned off here).
-    Returns the result file, written once the dialog has been closed."""
-    return _prepare(gimp, session, True, "gui-dialog",
-                    STYLE_TRANSFER_GIMP_NO_DIALOG="0")
+def start_dialog_case(gimp: GimpChroot, session: GuiSession, layers: int = 1
+                      ) -> tuple[Path, Path]:
+    """Open an image of `layers` layers in the GUI and run the plug-in INTERACTIVELY on all of
+    them, so its real dialog opens (the batch tests' STYLE_TRANSFER_GIMP_NO_DIALOG switch is
+    turned off here), with the preview dumped (preview_pane.DUMP_ENV). Returns the result file,
+    written once the dialog has been closed, and the dump folder."""
+    out = gimp.host_path(f"{WORK}/out/gui-dialog")
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*"):
+        old.unlink()
+    result = _prepare(gimp, session, True, "gui-dialog", layers=layers,
+                      STYLE_TRANSFER_GIMP_NO_DIALOG="0",
+                      STYLE_TRANSFER_GIMP_PREVIEW_DUMP=f"{WORK}/out/gui-dialog")
+    return result, out
 
 
 def start_preview_case(gimp: GimpChroot, session: GuiSession, width: int, label: str,

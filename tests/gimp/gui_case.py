@@ -24,6 +24,11 @@ try:
     images = Gimp.get_images()
     result["images"] = len(images)
     image = images[0]
+    for n in range(2, CONFIG.get("layers", 1) + 1):  # copies above, named "copy 2", ...
+        copy = image.get_layers()[0].copy()
+        image.insert_layer(copy, None, 0)
+        copy.set_name(f"copy {n}")
+        image.clean_all()  # an untouched image for the test's title checks
     layers = image.get_layers()
     result["layers_before"] = len(layers)
     proc = Gimp.get_pdb().lookup_procedure("plug-in-style-transfer")
@@ -59,7 +64,7 @@ try:
     values = proc.run(config)
     result["status"] = values.index(0).value_nick
     result["layers_after"] = [layer.get_name() for layer in image.get_layers()]
-    if (interactive or CONFIG.get("region")) and len(image.get_layers()) > 1:
+    if (interactive or CONFIG.get("region")) and len(image.get_layers()) > len(layers):
         import numpy as np  # the new layer's pixels (and the source's), for the test
 
         gi.require_version("Gegl", "0.4")

@@ -3,9 +3,11 @@ options with the strength map, a live preview (preview_pane.py) and Apply run fr
 itself.
 
 OK keeps the dialog open until the new layer exists: the inputs are read, the render runs in a
-worker thread (GTK stays live, Cancel stops it), and only then are the layer(s) added in one undo
-group. Any error is shown in the dialog, which stays open with the user's settings; the image is
-untouched (job.py). OK is the default button, so Enter applies.
+worker thread (GTK stays live), and only then are the layer(s) added in one undo group. Cancel
+returns to the dialog at once: the worker is told to stop and left to finish its model call in
+the background (seconds on a big picture), its result dropped; the image is not touched. Any
+error is shown in the dialog, which stays open with the user's settings; the image is untouched
+(job.py). OK is the default button, so Enter applies.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import gi
 
 gi.require_version("GimpUi", "3.0")
 gi.require_version("Gtk", "3.0")
-from gi.repository import Gimp, GimpUi, GLib, Gtk  # noqa: E402
+gi.require_version("Gdk", "3.0")
+from gi.repository import Gdk, Gimp, GimpUi, GLib, Gtk  # noqa: E402
 
 from . import args, job  # noqa: E402
 from .map_choice import MapChoice, connect_sync  # noqa: E402
@@ -28,6 +31,7 @@ from .style_rows import StyleRows  # noqa: E402
 
 HELP_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "help.txt")
 HELP_RESPONSE = 77  # our own Help button (GIMP's would open its missing-manual box)
+HELP_KEYS = ("F1", "KP_F1")  # GIMP binds these to its help system, i.e. the same missing box
 
 
 class Dialog:
@@ -38,9 +42,12 @@ class Dialog:
         self.drawables = drawables
         self._engines: Dict[str, Any] = {}
         self._cancel: Any = None
+        self._abandoned: Optional[threading.Thread] = None  # a cancelled OK render, finishing
         GimpUi.init("style-transfer")
         self.dialog = GimpUi.ProcedureDialog.new(procedure, config, "Style Transfer")
         self._replace_help_button()
+        # Before GTK's key bindings: F1 anywhere in the dialog would reach GIMP's help system.
+        self.dialog.connect("key-press-event", self._on_key)
         self.message = Gtk.Label()
         self.message.set_line_wrap(True)
         self.message.set_max_width_chars(60)
@@ -57,14 +64,19 @@ class Dialog:
         box.pack_start(self._labelled("Stren_gth map:", self.strength_map.combo), False,
                        False, 0)
         box.reorder_child(box.get_children()[-1], 1)  # right below Strength
-        connect_sync(config, [*self.styles.regions, self.strength_map])
+        self._choices = [*self.styles.regions, self.strength_map]
+        connect_sync(config, self._choices)
+        # Channels added in GIMP while the dialog is open: list them when the user comes back.
+        self.dialog.connect("focus-in-event", self._refresh_maps)
         render = self.dialog.fill_frame("render-frame", "render-title", False, "render-box")
-        self.target = self._preview_target()
+        self.layers = job.layers_of(drawables)
+        self.target = self._preview_target(0)
         self.preview = PreviewPane(
             self.target.content if self.target else None,
             self.target.coverage if self.target else None, engine=self.engine,
             settings=lambda: args.settings_from_config(config), problem=self._problem,
             masks=self._preview_masks)
+        self._add_layer_choice()
         left = Gtk.Box(orientation=Gtk.Orientation.VERTICAL, spacing=8)
         left.pack_start(self.styles.widget, False, False, 0)
         left.pack_start(render, False, False, 0)
@@ -104,14 +116,44 @@ class Dialog:
         row.pack_start(widget, True, True, 0)
         return row
 
-    def _preview_target(self) -> Optional[job.Target]:
-        """The first target's pixels and coverage, read once (the image cannot change while
-        this modal dialog is open)."""
+    def _preview_target(self, index: int) -> Optional[job.Target]:
+        """The pixels and coverage of the index-th selected layer, read when it is chosen."""
         try:
-            return job.read(self.image, self.drawables[:1])[0]
+            return job.read(self.image, self.layers[index:index + 1])[0]
         except Exception as exc:  # OK reports it again, with the dialog open
             self.show_message(describe_failure(exc))
             return None
+
+    def _layer_caption(self, index: int) -> str:
+        return (f"Preview of “{self.layers[index].get_name()}” ({index + 1} of "
+                f"{len(self.layers)} selected layers)")
+
+    def _add_layer_choice(self) -> None:
+        """Several layers selected: which one the preview paints (OK paints them all)."""
+        if len(self.layers) < 2:
+            return
+        combo = Gtk.ComboBoxText()
+        for index in range(len(self.layers)):
+            combo.append(str(index), self._layer_caption(index))
+        combo.set_active(0)
+        combo.set_tooltip_text("OK paints every selected layer; the preview shows one")
+        combo.connect("changed", self._layer_chosen)
+        self.preview.header(self._labelled("Layer previewe_d:", combo))
+        self.preview.caption = self._layer_caption(0)
+
+    def _layer_chosen(self, combo: Gtk.ComboBoxText) -> None:
+        index = combo.get_active()
+        self.target = self._preview_target(index)
+        self.preview.set_source(self.target.content if self.target else None,
+                                self.target.coverage if self.target else None,
+                                self._layer_caption(index))
+        log(f"preview shows layer {index + 1} of {len(self.layers)}: "
+            f"{self.layers[index].get_name()!r}")
+
+    def _refresh_maps(self, *_args: Any) -> bool:
+        for choice in self._choices:
+            choice.refresh()
+        return False
 
     def _preview_masks(self, settings: Any) -> Dict[Any, Any]:
         """The regions / maps of these settings over the preview's content (GTK thread: they
@@ -136,11 +178,21 @@ class Dialog:
         self.show_message("")
         self.preview.schedule()
 
+    def _on_key(self, _widget: Any, event: Any) -> bool:
+        if Gdk.keyval_name(event.keyval) in HELP_KEYS:
+            self._help()
+            return True  # handled: GIMP's help system never sees it
+        return False
+
+    def _help(self) -> None:
+        log("help requested: showing help.txt")
+        show_help(self.dialog)
+        self._focus_ok()  # back from Help, Enter applies again
+
     def _on_response(self, _dialog: Any, response: int) -> None:
         if response == HELP_RESPONSE:
             self.dialog.stop_emission_by_name("response")
-            show_help(self.dialog)
-            self._focus_ok()  # back from Help, Enter applies again
+            self._help()
         elif self._cancel is not None and response != Gtk.ResponseType.OK:
             self._cancel.cancel()  # Cancel / Escape / close while Apply renders
 
@@ -172,6 +224,7 @@ class Dialog:
         settings = args.settings_from_config(self.config)
         try:
             args.check_settings(settings)
+            self._wait_for_abandoned()
             eng = self.engine(settings.model)
             targets = job.read(self.image, self.drawables, settings)
             log(f"painting {len(targets)} layer(s), nothing added yet")
@@ -187,17 +240,28 @@ class Dialog:
         log("added " + ", ".join(repr(layer.get_name()) for layer in layers))
         return True
 
-    def _render(self, eng: Any, targets: list, settings: Any) -> list:
-        from ..engine import CancelToken
+    def _wait_for_abandoned(self) -> None:
+        """A cancelled render still in its last model call: let it end before the next one
+        (two renders at once would share the engine and halve the CPU each)."""
+        thread = self._abandoned
+        if thread is None or not thread.is_alive():
+            return
+        self.show_message("Waiting for the cancelled render to stop…")
+        while thread.is_alive():
+            Gtk.main_iteration_do(False) or thread.join(0.05)
+        self._abandoned = None
 
-        self._cancel = CancelToken()
+    def _render(self, eng: Any, targets: list, settings: Any) -> list:
+        from ..engine import Cancelled, CancelToken
+
+        cancel = self._cancel = CancelToken()
         state: Dict[str, Any] = {"fraction": 0.0}
 
         def work() -> None:
             try:
                 state["results"] = job.render(
                     eng, targets, settings,
-                    lambda f, _s: state.__setitem__("fraction", f), self._cancel)
+                    lambda f, _s: state.__setitem__("fraction", f), cancel)
             except BaseException as exc:  # re-raised on the GTK thread
                 state["error"] = exc
             GLib.idle_add(lambda: False)  # wake the loop below
@@ -208,10 +272,14 @@ class Dialog:
         thread = threading.Thread(target=work, daemon=True)
         thread.start()
         try:
-            while thread.is_alive():
+            while thread.is_alive() and not cancel.cancelled:
                 Gtk.main_iteration_do(False) or thread.join(0.05)
                 Gimp.progress_update(state["fraction"])
                 self.show_message(f"Painting… {round(100 * state['fraction'])} %")
+            if cancel.cancelled:  # do not wait for the model call under way
+                log("cancel: not waiting for the model call under way (its result is dropped)")
+                self._abandoned = thread if thread.is_alive() else None
+                raise Cancelled()
         finally:
             Gimp.progress_end()
             self._cancel = None

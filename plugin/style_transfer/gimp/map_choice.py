@@ -18,6 +18,7 @@ gi.require_version("Gtk", "3.0")
 from gi.repository import Gimp, Gtk  # noqa: E402
 
 from . import args  # noqa: E402
+from .plugin import log  # noqa: E402
 
 
 def map_items(image: Gimp.Image) -> List[Tuple[str, str, str]]:
@@ -49,6 +50,7 @@ class MapChoice:
         self.name = name
         self.empty = empty
         self._syncing = False
+        self._items: List[Tuple[str, str, str]] = []  # what the list shows
         self.combo = Gtk.ComboBoxText()
         self.combo.set_tooltip_text(tooltip)
         self.combo.connect("changed", self._changed)
@@ -62,7 +64,8 @@ class MapChoice:
             self.combo.remove_all()
             self.combo.append("", self.empty)
             known: Dict[str, str] = {}
-            for key, name, label in map_items(self.image):
+            self._items = map_items(self.image)
+            for key, name, label in self._items:
                 self.combo.append(key, label)
                 known[key] = name
             active = ref.key if ref is not None else ""
@@ -72,6 +75,14 @@ class MapChoice:
             self.combo.set_active_id(active)
         finally:
             self._syncing = False
+
+    def refresh(self) -> None:
+        """sync() when the image's channels / masks changed (added, renamed or deleted in GIMP
+        while the dialog is open; the dialog calls this when it gets the focus back)."""
+        if not self._syncing and map_items(self.image) != self._items:
+            self.sync()
+            log(f"{self.name}: the image's channels changed, the list now has "
+                + ", ".join(label for _k, _n, label in self._items))
 
     def follow(self) -> None:
         """sync() when the config names another channel than the combo shows."""

@@ -36,8 +36,9 @@ class PreviewPane:
                  engine: Callable[[str], Any], settings: Callable[[], JobSettings],
                  problem: Callable[[JobSettings], Optional[str]],
                  masks: Callable[[JobSettings], Dict[Any, np.ndarray]]) -> None:
-        self.content = content  # the first target's pixels, as Apply reads them
+        self.content = content  # the chosen target's pixels, as Apply reads them
         self.cover = cover
+        self.caption = ""  # which layer, when several are selected ("" = the only one)
         self._engine = engine
         self._settings = settings
         self._problem = problem
@@ -50,12 +51,24 @@ class PreviewPane:
         self.label = Gtk.Label(label="Preview")
         self.label.set_line_wrap(True)
         self.label.set_max_width_chars(40)
-        box = Gtk.Box(orientation=Gtk.Orientation.VERTICAL, spacing=6)
+        box = self._box = Gtk.Box(orientation=Gtk.Orientation.VERTICAL, spacing=6)
         box.pack_start(self.image, True, True, 0)
         box.pack_start(self.label, False, False, 0)
         self.widget = Gtk.Frame(label="Preview")
         box.set_border_width(6)
         self.widget.add(box)
+
+    def header(self, widget: Gtk.Widget) -> None:
+        """A widget above the picture (the dialog's layer choice)."""
+        self._box.pack_start(widget, False, False, 0)
+        self._box.reorder_child(widget, 0)
+
+    def set_source(self, content: Optional[np.ndarray], cover: Optional[np.ndarray],
+                   caption: str) -> None:
+        """Preview another layer from now on."""
+        self.stop()
+        self.content, self.cover, self.caption = content, cover, caption
+        self.schedule()
 
     # -- scheduling (GTK thread) --
     def schedule(self, *_args: Any) -> None:
@@ -154,6 +167,6 @@ class PreviewPane:
             with open(os.path.join(folder, "preview.json"), "w", encoding="utf-8") as f:
                 json.dump({"region": plan.region, "paint_hw": plan.paint_hw,
                            "image_hw": plan.image_hw, "working_hw": plan.working_hw,
-                           "label": text,
+                           "label": text, "layer": self.caption,
                            "settings": json.loads(self._settings().to_json())}, f)
         return False
