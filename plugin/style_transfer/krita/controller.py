@@ -202,6 +202,8 @@ class Controller(QObject):
     #: (float RGBA image, preview.PreviewPlan): a preview painted the way Apply paints
     preview_ready = pyqtSignal(object, object)
     preview_failed = pyqtSignal(str)
+    #: a quick draft (draft.py: the whole picture at DRAFT_SIDE px) while the true one renders
+    draft_ready = pyqtSignal(object)
 
     def __init__(self) -> None:
         super().__init__()
@@ -210,6 +212,7 @@ class Controller(QObject):
         self._target: Optional[Target] = None
         self.preview_job: Optional[Job] = None
         self._preview_next: Optional[tuple] = None
+        self._preview_is_draft = False
 
     # -- engine --
     def engine(self) -> Any:
@@ -326,11 +329,15 @@ class Controller(QObject):
         return layer, f"Added layer '{name}'."
 
     # -- preview --
-    def preview(self, settings: JobSettings, doc: Any = None, node: Any = None) -> Optional[str]:
+    def preview(self, settings: JobSettings, doc: Any = None, node: Any = None,
+                draft: bool = False) -> Optional[str]:
         """Paint a preview of what Apply would paint now (common/preview.py: same working
         scale, same colour conversion, same model; the whole picture at Auto, a detail at 100 %
         when the working image is big). Pixels are read here on the main thread, the model runs
-        on the preview worker; the newest request wins. Returns why it cannot start, or None."""
+        on the preview worker; the newest request wins. draft=True: a quick draft (draft.py)
+        instead, only when the true preview is big enough to be slow (draft_ready, else nothing).
+        A newer request cancels a running true preview but lets a running draft (~0.1 s) finish,
+        so drafts keep showing while a slider moves. Returns why it cannot start, or None."""
         engine, problem = self._engine_for(settings)
         if problem:
             return problem
@@ -338,8 +345,9 @@ class Controller(QObject):
         if doc is None or not layers.is_open(doc):
             return "Open a document first."
         if self.preview_job is not None:  # paint the newest settings once this one stops
-            self._preview_next = (settings, doc, node)
-            self.preview_job.cancel()
+            self._preview_next = (settings, doc, node, draft)
+            if not self._preview_is_draft:
+                self.preview_job.cancel()
             return None
         node = None if settings.whole_image else (node or doc.activeNode())
         try:
@@ -350,21 +358,37 @@ class Controller(QObject):
 
         h, w = content.rgba.shape[:2]
         plan = preview.plan_for(settings, h, w)
-        x, y, rw, rh = plan.region
-        area = content.rgba[y:y + rh, x:x + rw]
+        if draft:
+            from . import draft as drafts
 
-        def work(progress: Callable[[float, str], None], token: Any) -> tuple:
-            image = preview.render(engine, area, plan, settings, content.rgba, token,
-                                   masks=masks)
-            return image, plan
+            if not drafts.worth_it(plan.paint_hw):
+                return None
+
+            def work(progress: Callable[[float, str], None], token: Any) -> Any:
+                return drafts.render(engine, content.rgba, settings, masks, token)
+        else:
+            x, y, rw, rh = plan.region
+            area = content.rgba[y:y + rh, x:x + rw]
+
+            def work(progress: Callable[[float, str], None], token: Any) -> Any:
+                image = preview.render(engine, area, plan, settings, content.rgba, token,
+                                       masks=masks)
+                return image, plan
 
         job = Job(work)
-        job.succeeded.connect(self._preview_done)
+        job.succeeded.connect(self._draft_done if draft else self._preview_done)
         job.failed.connect(self._preview_error)
         job.cancelled.connect(self._preview_stopped)
         self.preview_job = job
+        self._preview_is_draft = draft
         job.start()
         return None
+
+    def _draft_done(self, image: np.ndarray) -> None:
+        # shown even when a newer request waits: it is newer than what the docker shows, and
+        # the next one follows in ~0.1 s
+        self.draft_ready.emit(image)
+        self._preview_stopped()
 
     def _preview_done(self, out: tuple) -> None:
         self._preview_stopped()
@@ -380,7 +404,7 @@ class Controller(QObject):
         nxt, self._preview_next = self._preview_next, None
         if nxt is not None:
             error = self.preview(*nxt)
-            if error:
+            if error and not nxt[3]:  # a draft that cannot start: its true preview will say
                 self.preview_failed.emit(error)
 
     def _failed(self, message: str) -> None:

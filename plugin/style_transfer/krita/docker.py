@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from typing import Any, List, Optional
 
 import numpy as np
@@ -19,7 +20,7 @@ from krita import DockWidget, Krita
 from ..common import texts
 from ..common.settings import JobSettings, StyleRef
 from . import controller as ctl
-from . import layers
+from . import layers, map_layers
 from .maps_ui import MapsMixin, style_text
 from .qt import QIcon, QImage, QPixmap, Qt, QTimer, QtWidgets
 from .setup_ui import SetupMixin
@@ -29,6 +30,10 @@ IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff);;Presets (
 PREVIEW_HEIGHT = 120  # the preview is shown at most this tall, so the docker stays compact
 PREVIEW_TIP = ("The preview paints at Apply's working size: the whole picture, or a detail at "
                "100 % when that is large")
+DRAFT_TIP = ("A quick draft of the whole picture while the preview renders: the colours, "
+             "strength and regions are right, the strokes are coarser than Apply's")
+DRAFT_DELAY_MS = 60  # the first draft of a slider move; then one per draft render (~0.1 s)
+PREVIEW_DELAY_MS = 400  # the true preview once the user pauses
 
 
 def _thumbnail(entry: StyleRef) -> QIcon:
@@ -78,16 +83,25 @@ class StyleTransferDocker(MapsMixin, SetupMixin, DockWidget):
         self.ctl.busy_changed.connect(self._on_busy)
         self.ctl.preview_ready.connect(self._preview_done)
         self.ctl.preview_failed.connect(self._preview_error)
+        self.ctl.draft_ready.connect(self._draft_done)
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
-        self._preview_timer.setInterval(400)  # debounce: one preview after the user pauses
+        self._preview_timer.setInterval(PREVIEW_DELAY_MS)  # debounce: restarted by each change
         self._preview_timer.timeout.connect(self._run_preview)
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_DELAY_MS)  # throttle: NOT restarted by a change
+        self._draft_timer.timeout.connect(lambda: self._run_preview(draft=True))
+        # ms from a change to its first draft / true preview on screen (tests, the log)
+        self._changed_at: Optional[float] = None
+        self.preview_times: dict = {}
         # Krita tells a docker when the canvas changes, not when another layer is selected; the
         # preview shows the active layer (and says so when that is one of the maps), so look
         self._active_key: Optional[str] = None
         self._active_timer = QTimer(self)
         self._active_timer.setInterval(700)
-        self._active_timer.timeout.connect(self._watch_active_layer)
+        self._active_timer.timeout.connect(self._watch)
+        self._map_sigs: dict = {}
         self._active_timer.start()
         QTimer.singleShot(0, self._check_setup)
 
@@ -421,29 +435,61 @@ class StyleTransferDocker(MapsMixin, SetupMixin, DockWidget):
         return path
 
     # -- preview --
+    def _live(self) -> bool:
+        return self.live.isChecked() and self.preview_section.expanded and self.isVisible()
+
     def schedule_preview(self) -> None:
-        if self.live.isChecked() and self.preview_section.expanded and self.isVisible():
+        """After a change: a draft soon (and one per draft render while changes keep coming),
+        the true preview once they pause. The controller lets the newest request win."""
+        if self._live():
+            if self._changed_at is None:  # a new burst of changes
+                self._changed_at = time.perf_counter()
+                self.preview_times = {}
+            if not self._draft_timer.isActive():
+                self._draft_timer.start()
             self._preview_timer.start()
 
-    def _run_preview(self) -> None:
+    def _run_preview(self, draft: bool = False) -> None:
         if self.ctl.busy or self._setup_job is not None:
+            self._changed_at = None
             return  # Apply (or an install) has the CPU; a preview follows the next change
         doc = Krita.instance().activeDocument()
         if doc is None or not self.settings.active_styles:
             self._set_preview(QPixmap(), "")
             return
-        error = self.ctl.preview(self.settings, doc)
+        error = self.ctl.preview(self.settings, doc, draft=draft)
+        if draft:
+            return  # its true preview follows and says what is wrong, if anything
         self.preview_caption.setToolTip(error or PREVIEW_TIP)
         if error:  # e.g. a map is gone: the start of the reason, the whole in the tooltip
             self.preview_caption.setText(error if len(error) < 48 else error[:46] + "…")
+
+    def _took(self, what: str) -> None:
+        if self._changed_at is not None and what not in self.preview_times:
+            self.preview_times[what] = round((time.perf_counter() - self._changed_at) * 1000)
+            ctl.log.debug("preview: first %s %d ms after the change", what,
+                          self.preview_times[what])
+
+    def _draft_done(self, image: np.ndarray) -> None:
+        if self._changed_at is not None:  # the true preview of this change is not shown yet
+            self._took("draft")
+            h, w = image.shape[:2]
+            self._set_preview(QPixmap.fromImage(layers.rgba_to_qimage(_rgba(image))),
+                              f"Draft, {w}×{h} px (coarse strokes)…")
+            self.preview_caption.setToolTip(DRAFT_TIP)
 
     def _preview_done(self, image: np.ndarray, plan: Any) -> None:
         wh, ww = plan.working_hw
         # one short line: which part, and the size Apply paints at (the strokes' scale)
         caption = f"Detail at 100 % of {ww}×{wh}" if plan.detail else f"Whole, at {ww}×{wh} px"
         self._set_preview(QPixmap.fromImage(layers.rgba_to_qimage(_rgba(image))), caption)
+        self.preview_caption.setToolTip(PREVIEW_TIP)
+        if not self._preview_timer.isActive():  # the newest settings' preview: the burst ends
+            self._took("preview")
+            self._changed_at = None
 
     def _preview_error(self, message: str) -> None:
+        self._changed_at = None
         self.preview_caption.setText("Preview failed (see Apply's message)")
         ctl.log.warning("preview failed: %s", message)
 
@@ -532,6 +578,26 @@ class StyleTransferDocker(MapsMixin, SetupMixin, DockWidget):
 
     def canvasChanged(self, canvas: Any) -> None:  # Krita API; canvas may be None
         self.schedule_preview()
+
+    def _watch(self) -> None:
+        self._watch_active_layer()
+        self._watch_maps()
+
+    def _watch_maps(self) -> None:
+        """Krita sends no signal when someone paints on a layer: while the live preview shows,
+        compare a thumbnail digest of the job's map layers (map_layers.signatures) with the
+        last one and paint a new preview when one changed."""
+        if not self._live() or self.ctl.busy:
+            return
+        doc = Krita.instance().activeDocument()
+        if doc is None or not any(r.kind == "node" for r in self.settings.map_refs()):
+            self._map_sigs = {}
+            return
+        sigs = map_layers.signatures(doc, self.settings)
+        changed = [k for k, v in sigs.items() if self._map_sigs.get(k, v) != v]
+        self._map_sigs = sigs
+        if changed:
+            self.schedule_preview()
 
     def _watch_active_layer(self) -> None:
         """A new preview when the user selected another layer (e.g. the photo again after
