@@ -80,11 +80,15 @@ def test_cancel_while_rendering_keeps_the_dialog_and_the_image_clean(
     time.sleep(3.0)
     session.screenshot("dialog-rendering.png")
     session.x(["xdotool", "windowactivate", "--sync", wid, "key", "Escape"])  # = Cancel
+    escaped = time.monotonic()
     name = "test_cancel_while_rendering_keeps_the_dialog_and_the_image_clean.log"
-    # The engine stops at its next check, after the model call under way (one call can take
-    # seconds when OpenVINO paints a big picture in one piece).
+    # The dialog does not wait for the model call under way (one call can take seconds when
+    # OpenVINO paints a big picture in one piece): the worker finishes in the background.
     session.wait(lambda: "style-transfer: cancelled while painting" in log_text(session, name),
-                 90, "the render to stop")
+                 90, "the dialog to take the Cancel", step=0.05)
+    # Recorded, not asserted: 2 shared CI cores make any bound flaky.
+    session.log.write(f"[gui] Escape -> back in the dialog: {time.monotonic() - escaped:.2f} s"
+                      "\n")
     time.sleep(0.5)
     session.screenshot("dialog-cancelled-render.png")
     assert dialog(session) == [wid], "Cancel while rendering goes back to the dialog"
@@ -94,9 +98,12 @@ def test_cancel_while_rendering_keeps_the_dialog_and_the_image_clean(
     assert "style-transfer: cancelled while painting" in text
     assert "style-transfer: added" not in text
     image_is_untouched(session)
+    # Closed while the abandoned worker may still paint: its result never becomes a layer.
     close_with_escape(session, wid, result_file)
     image_is_untouched(session)
-    assert "inconsistent state" not in log_text(session, name)
+    text = log_text(session, name)
+    assert "inconsistent state" not in text
+    assert "style-transfer: added" not in text
 
 
 # Where GIMP 3.0.4 puts the Cancel button of a plug-in's progress in the image window's status
