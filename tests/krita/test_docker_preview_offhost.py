@@ -43,11 +43,12 @@ k.setActiveDocument(doc)
 doc.setActiveNode(photo)
 d = StyleTransferDocker()
 d.show()
-shown = []  # (ms since start of the step, caption) each time the preview pixmap changes
+shown = []  # (ms since start of the step, caption, size) each time the preview pixmap changes
 t0 = [time.perf_counter()]
 orig = d._set_preview
 def spy(pix, caption):
-    shown.append((round((time.perf_counter() - t0[0]) * 1000), caption))
+    shown.append((round((time.perf_counter() - t0[0]) * 1000), caption,
+                  [pix.width(), pix.height()]))
     orig(pix, caption)
 d._set_preview = spy
 
@@ -131,18 +132,19 @@ def test_live_preview_drafts_newest_wins_and_map_paint(images_dir):
     out = json.loads(r.stdout.split("RESULT ", 1)[1])
     print(json.dumps(out, indent=1))  # the figures, for the record (pytest -s)
     whole = "Whole, at 1024×768 px"
-    draft = "Draft, 384×288 px (coarse strokes)…"
+    draft = "Draft, coarser strokes…"
     # a change: the draft first, then the true preview replaces it
     got = out["with_drafts"]
-    assert [c for _, c in got["shown"]] == [draft, whole], got
+    assert [c for _, c, _ in got["shown"]] == [draft, whole], got
+    assert [size for _, _, size in got["shown"]] == [[384, 288], [1024, 768]]
     assert got["times"]["draft"] < got["times"]["preview"], got
     assert got["times"]["draft"] < 1000, got  # the true one takes longer than this alone
     # without drafts: nothing until the true preview
-    assert [c for _, c in out["without_drafts"]["shown"]] == [whole], out["without_drafts"]
+    assert [c for _, c, _ in out["without_drafts"]["shown"]] == [whole], out["without_drafts"]
     # a drag: drafts on the way, ends on the true preview of the last value, shown once
-    captions = [c for _, c in out["drag"]["shown"]]
+    captions = [c for _, c, _ in out["drag"]["shown"]]
     assert captions[0] == draft and captions[-1] == whole and captions.count(whole) == 1, captions
     assert out["drag_last_value"] == 0.70
     # painting on the map layer: noticed without a signal, nothing rendered while idle
     assert out["idle_renders"] == 0
-    assert [c for _, c in out["after_paint"]][-1] == whole, out["after_paint"]
+    assert [c for _, c, _ in out["after_paint"]][-1] == whole, out["after_paint"]

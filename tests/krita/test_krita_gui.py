@@ -2,7 +2,9 @@
 
 - full run (1600x1000): the docker is there and whole on screen, the Filter menu has both entries,
   the live preview renders, Apply adds one layer and one Ctrl+Z (edit_undo) removes it, an image
-  file dropped onto the style list becomes a style.
+  file dropped onto the style list becomes a style; regions from a layer and from a selection,
+  painting on a map layer repaints the preview, and on a 2400x1800 canvas a slider change
+  shows a quick draft before the true preview.
 - broken installs (1366x768 laptop screen): without the wheels, and without the models, the docker
   says which command fixes it, Apply only repeats that, and no error dialog or traceback appears.
 
@@ -133,7 +135,7 @@ def test_gui_docker_menu_preview_apply_undo_and_drop(tmp_path: Path, models_dir:
     state = run_gui(tmp_path, home, "krita_gui", "1600x1000", {
         "ST_GUI_PROBE_STYLE": str(images_dir / "udnie.jpg"),
         "ST_GUI_PROBE_DROP": str(images_dir / "stata.jpg"),
-    })
+    }, timeout=300)
     assert "Style Transfer…" in state["filter_menu"]
     assert "Apply Style Transfer Again" in state["filter_menu"]
     assert state["style_transfer_apply"] == "Style Transfer…"
@@ -172,6 +174,24 @@ def test_gui_docker_menu_preview_apply_undo_and_drop(tmp_path: Path, models_dir:
     grab = tmp_path / "probe.json.docker.png"  # the docker with Regions and maps open
     assert grab.is_file()
     shutil.copy(grab, ARTIFACTS / "krita_gui_regions_docker.png")
+    # Use as region › From the selection (docker button) for stata: a document-sized snapshot,
+    # white where selected; the preview paints both regions
+    assert state["selection_message"].startswith("stata paints in 'selection "), state
+    assert state["selection_list"][1].startswith("stata  ×1 — region: selection ")
+    assert state["selection_ref_kind"] == "file"
+    assert state["selection_png"] == [400, 300, 255, 0]  # (50, 200) selected, (300, 50) not
+    assert state["selection_preview"] and state["selection_caption"] == "Whole, at 400×300 px"
+    for part in ("selection", "draft", "big"):
+        shutil.copy(tmp_path / f"probe.json.{part}.png",
+                    ARTIFACTS / f"krita_gui_{part}_docker.png")
+    # painting on the region layer (no signal from Krita): the docker's poll repaints
+    assert state["map_signature_changed"] and state["map_repaint_preview"]
+    # a 2400x1800 canvas: a strength change shows a draft first, then the true preview
+    assert state["big_with_drafts"]["captions"] == ["Draft, coarser strokes…",
+                                                    "Whole, at 1024×768 px"], state
+    times = state["big_with_drafts"]["ms"]
+    assert times["draft"] < times["preview"], times
+    assert state["big_without_drafts"]["captions"] == ["Whole, at 1024×768 px"]
     # on a 1000 px screen, with the separator dragged up, every setting fits without scrolling
     assert state["scroll_max"] == 0, state
     assert state["preview_label_height"] >= state["preview_shown_height"] > 0  # not cut off

@@ -475,8 +475,8 @@ class StyleTransferDocker(MapsMixin, SetupMixin, DockWidget):
             self._took("draft")
             h, w = image.shape[:2]
             self._set_preview(QPixmap.fromImage(layers.rgba_to_qimage(_rgba(image))),
-                              f"Draft, {w}×{h} px (coarse strokes)…")
-            self.preview_caption.setToolTip(DRAFT_TIP)
+                              "Draft, coarser strokes…")
+            self.preview_caption.setToolTip(f"{DRAFT_TIP} ({w}×{h} px)")
 
     def _preview_done(self, image: np.ndarray, plan: Any) -> None:
         wh, ww = plan.working_hw

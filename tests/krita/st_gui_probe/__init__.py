@@ -17,8 +17,10 @@ Only tests/krita/test_krita_gui.py installs it, into a temporary folder."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import time
 import traceback
 from typing import Any, Dict
 
@@ -668,7 +670,140 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         STATE["sizes_shown_after_clear"] = dock.sizes.isVisible()
         dock.maps_section.set_expanded(False)
         preview["waited"] = 0
-        wait_preview(lambda size: layout_and_finish(), pixmap_key())  # the cleared settings'
+        wait_preview(lambda size: selection_region(), pixmap_key())  # the cleared settings'
+
+    def selection_region() -> None:
+        # "Use as region" from a SELECTION, through the docker: the user selects the lower
+        # left quarter, picks stata in the list, Use as region › From the selection, deselects
+        from krita import Selection
+
+        sel = Selection()
+        sel.select(0, 150, 200, 150, 255)
+        doc.setSelection(sel)
+        dock.maps_section.set_expanded(True)
+        dock.styles.setCurrentRow(1)
+        dock.region_btn.menu().actions()[0].trigger()  # Use as region: from the selection
+        STATE["selection_message"] = dock.message.text()
+        STATE["selection_list"] = [dock.styles.item(i).text()
+                                   for i in range(dock.styles.count())]
+        ref = ctlmod.load_settings().styles[1].region
+        STATE["selection_ref_kind"] = None if ref is None else ref.kind
+        if ref is not None:  # the snapshot: white where selected, black elsewhere
+            from style_transfer.krita.qt import QImage
+
+            img = QImage(ref.key)
+            STATE["selection_png"] = [img.width(), img.height(),
+                                      QtGui.qGray(img.pixel(50, 200)),
+                                      QtGui.qGray(img.pixel(300, 50))]
+        doc.setSelection(Selection())  # deselect, as the message says
+        wait_preview(selection_preview, preview_key_now())
+
+    def selection_preview(size: Any) -> None:
+        STATE["selection_preview"] = size
+        STATE["selection_caption"] = dock.preview_caption.text()
+        dock.scroll.widget().grab().save(OUT + ".selection.png", "PNG")
+        dock.styles.setCurrentRow(1)
+        dock.clear_region()  # stata paints the rest again, as before this step
+        wait_preview(paint_on_map, preview_key_now())
+
+    def paint_on_map(size: Any) -> None:
+        # paint on the region layer (sky, udnie's region): Krita sends the docker no signal,
+        # its poll must notice it and paint a new preview by itself
+        from style_transfer.krita import map_layers
+
+        sky = region["sky"]
+        t = time.perf_counter()
+        before = map_layers.signatures(doc, dock.settings)
+        STATE["map_signature_ms"] = round((time.perf_counter() - t) * 1000, 1)
+        sky.setPixelData(b"\xff" * (120 * 80 * 4), 250, 180, 120, 80)  # a white dab lower down
+        doc.waitForDone()
+        STATE["map_signature_changed"] = map_layers.signatures(doc, dock.settings) != before
+        region["painted_at"] = time.perf_counter()
+        wait_preview(map_repainted, preview_key_now())
+
+    def map_repainted(size: Any) -> None:
+        STATE["map_repaint_preview"] = size
+        STATE["map_repaint_ms"] = round((time.perf_counter() - region["painted_at"]) * 1000)
+        big_canvas()
+
+    def big_canvas() -> None:
+        # a painter's canvas (2400x1800): a strength change shows a draft first, then the
+        # true preview; the same change without drafts (as before) for the record
+        import numpy as np
+        from style_transfer.krita import layers as klayers
+
+        big = k.createDocument(2400, 1800, "big-canvas", "RGBA", "U8", "", 300.0)
+        win.addView(big)
+        k.setActiveDocument(big)
+        layer = big.createNode("photo", "paintlayer")
+        big.rootNode().addChildNode(layer, None)
+        yy, xx = np.mgrid[0:1800, 0:2400]
+        px = np.stack([xx * 255 // 2399, yy * 255 // 1799, (xx // 7 + yy // 5) % 256,
+                       np.full_like(xx, 255)], -1).astype(np.uint8)
+        layer.setPixelData(klayers.rgba_to_bytes(px, "U8"), 0, 0, 2400, 1800)
+        big.refreshProjection()
+        big.setActiveNode(layer)
+        region["big"] = big
+        first = dock.settings.styles[0]
+        dock.set_settings(dock.settings.replace(styles=[dataclasses.replace(first, region=None)]))
+        region["captions"] = []
+        orig = dock._set_preview
+
+        def spy(pix: Any, caption: str) -> None:
+            region["captions"].append(caption)
+            orig(pix, caption)
+            if caption.startswith("Draft") and "drafted" not in region:
+                region["drafted"] = True  # what the draft looks like in the docker
+                dock.scroll.widget().grab().save(OUT + ".draft.png", "PNG")
+
+        dock._set_preview = spy
+
+        def settled(waited: int = 0) -> None:
+            # the layer selection reaches the GUI asynchronously, and the docker's watcher
+            # previews a newly active layer: measure only once all that is over
+            active = big.activeNode()
+            if (active is None or active.name() != "photo") and waited < 10_000:
+                QTimer.singleShot(100, guarded(lambda: settled(waited + 100)))
+                return
+            QTimer.singleShot(1500, guarded(
+                lambda: burst_end(lambda: big_change(60, "big_with_drafts"))))
+
+        settled()
+
+    def burst_end(then: Any, waited: int = 0) -> None:
+        busy = (dock._changed_at is not None or dock.ctl.preview_job is not None
+                or dock._preview_timer.isActive() or dock._draft_timer.isActive())
+        if busy and waited < 60_000:
+            QTimer.singleShot(100, guarded(lambda: burst_end(then, waited + 100)))
+            return
+        then()
+
+    def big_change(value: int, key: str) -> None:
+        region["captions"].clear()
+        dock.strength.setValue(value)  # the slider, as a user moves it
+        burst_end(lambda: big_done(key))
+
+    def big_done(key: str) -> None:
+        from style_transfer.krita import draft
+
+        STATE[key] = {"captions": list(region["captions"]), "ms": dict(dock.preview_times)}
+        dump()
+        if key == "big_with_drafts":
+            region["worth_it"] = draft.worth_it
+            draft.worth_it = lambda hw, side=384: False  # the docker as it was
+            big_change(50, "big_without_drafts")
+            return
+        draft.worth_it = region["worth_it"]
+        dock.scroll.widget().grab().save(OUT + ".big.png", "PNG")
+        big = region.pop("big")
+        big.setModified(False)
+        big.close()
+        k.setActiveDocument(doc)
+        del dock._set_preview
+        dock.maps_section.set_expanded(False)
+        key = preview_key_now()
+        dock.schedule_preview()
+        wait_preview(lambda size: layout_and_finish(), key)
 
     def layout_and_finish() -> None:
         fit_view()
