@@ -62,6 +62,7 @@ def test_dialog_opens_and_cancel_leaves_the_image_alone(gimp: GimpChroot,
     f1_shows_our_help(session, wid)
     preview_of_the_second_layer(session, out)
     new_channel_is_listed(session, wid, out)
+    settings_with_a_map(session, wid, out)
 
     session.x(["xdotool", "windowactivate", "--sync", wid])
     session.x(["xdotool", "key", "--clearmodifiers", "Escape"])  # = Cancel
@@ -158,3 +159,25 @@ def new_channel_is_listed(session: GuiSession, wid: str, out: Path) -> None:
     time.sleep(0.5)
     session.screenshot("dialog-new-channel-3-listed.png")
     session.log.write(f"[gui] strength map picked in the dialog: {picked}\n")
+
+
+def settings_with_a_map(session: GuiSession, wid: str, out: Path) -> None:
+    """Save Settings with a strength map chosen, Reset to factory defaults (no style, no map:
+    no preview), Load Saved Settings: the style and the map come back, the preview uses them."""
+    session.x(["xdotool", "windowactivate", "--sync", wid])
+    session.x(["xdotool", "key", "--clearmodifiers", "alt+s"])  # Save Settings
+    time.sleep(1.0)
+    (out / "preview.json").unlink()
+    session.x(["xdotool", "key", "--clearmodifiers", "alt+r"])  # Reset ▾
+    time.sleep(0.5)
+    session.x(["xdotool", "key", "--clearmodifiers", "Down", "Return"])  # ... Factory Defaults
+    time.sleep(1.5)
+    session.screenshot("dialog-settings-1-reset.png")
+    assert not (out / "preview.json").exists(), "after Reset there is no style to preview"
+    session.x(["xdotool", "key", "--clearmodifiers", "alt+l"])  # Load Saved Settings
+    loaded = session.wait(lambda: _preview(out).get("settings"), 120,
+                          "the preview of the loaded settings")
+    time.sleep(0.5)
+    session.screenshot("dialog-settings-2-loaded.png")
+    assert loaded["styles"][0]["name"] == "udnie", loaded
+    assert (loaded["strength_map"] or {}).get("name") == "Channel", loaded

@@ -88,11 +88,13 @@ class PreviewPane:
         self._timer = 0
         self.stop()
         if self.content is None:
+            self.image.clear()  # an old picture would look like this layer's
             self.label.set_text("Nothing to preview: the selection does not touch the layer.")
             return False
         settings = self._settings()
         problem = self._problem(settings)
         if problem:
+            self.image.clear()  # an old picture would look like these settings' (e.g. after Reset)
             self.label.set_text(problem)
             return False
         h, w = self.content.shape[:2]
@@ -131,12 +133,13 @@ class PreviewPane:
             status = getattr(eng, "runtime_status", None)  # what the render ran on, and why
             if status is not None:
                 text += f"\nEngine: {status(settings.runtime)}"
-            GLib.idle_add(self._show, generation, shown, text, painted, plan)
+            GLib.idle_add(self._show, generation, shown, text, painted, plan, settings)
         except Exception as exc:  # Cancelled included: a newer one runs
             from ..engine import Cancelled
 
             if not isinstance(exc, Cancelled):
-                GLib.idle_add(self._show, generation, None, f"Preview failed: {exc}", None, plan)
+                GLib.idle_add(self._show, generation, None, f"Preview failed: {exc}", None, plan,
+                              settings)
 
     def _composite(self, area: np.ndarray, painted: np.ndarray,
                    plan: preview.PreviewPlan) -> np.ndarray:
@@ -155,7 +158,8 @@ class PreviewPane:
 
     # -- GTK thread --
     def _show(self, generation: int, shown: Optional[np.ndarray], text: str,
-              painted: Optional[np.ndarray], plan: preview.PreviewPlan) -> bool:
+              painted: Optional[np.ndarray], plan: preview.PreviewPlan,
+              settings: JobSettings) -> bool:
         if generation != self._generation:
             return False  # settings changed meanwhile: a newer preview is on its way
         if shown is not None:
@@ -168,5 +172,5 @@ class PreviewPane:
                 json.dump({"region": plan.region, "paint_hw": plan.paint_hw,
                            "image_hw": plan.image_hw, "working_hw": plan.working_hw,
                            "label": text, "layer": self.caption,
-                           "settings": json.loads(self._settings().to_json())}, f)
+                           "settings": json.loads(settings.to_json())}, f)  # this render's
         return False

@@ -81,6 +81,8 @@ class StyleRows:
         if path and os.path.isfile(path):
             chooser.set_filename(path)
         chooser.connect("file-set", self._chosen, i)
+        # Reset and Load Saved Settings change the config behind the chooser's back.
+        self.config.connect(f"notify::style-{i}", lambda *_a, n=i: self._follow(n))
         label = Gtk.Label.new_with_mnemonic(f"Style _{i}")
         label.set_mnemonic_widget(chooser)
         clear = Gtk.Button.new_from_icon_name("edit-clear", Gtk.IconSize.BUTTON)
@@ -109,7 +111,7 @@ class StyleRows:
 
     def _layer_row(self) -> Gtk.Box:
         box = Gtk.Box(spacing=6)
-        label = Gtk.Label.new_with_mnemonic("_Layer as style:")
+        label = Gtk.Label.new_with_mnemonic("Layer as st_yle:")
         self.layers = GimpUi.LayerComboBox.new(None)
         label.set_mnemonic_widget(self.layers)
         use = Gtk.Button.new_with_mnemonic("_Use")
@@ -143,6 +145,18 @@ class StyleRows:
                 self.config.set_property(f"weight-{i}", 1.0)
         else:
             self.choosers[i - 1].unselect_all()
+        self._refresh_thumb(i)
+
+    def _follow(self, i: int) -> None:
+        """Show the config's style-i in its chooser and thumbnail (never writes the config)."""
+        path = str(self.config.get_property(f"style-{i}") or "")
+        chooser = self.choosers[i - 1] if i <= len(self.choosers) else None
+        if chooser is None:
+            return
+        if not os.path.isfile(path):  # none, or gone: the preview and OK say which
+            chooser.unselect_all()
+        elif chooser.get_filename() != path:
+            chooser.set_filename(path)
         self._refresh_thumb(i)
 
     def _refresh_thumb(self, i: int) -> None:
