@@ -74,10 +74,12 @@ out = {}
 
 def step(name, change):
     shown.clear()
+    d.ctl.read_times.clear()
     t0[0] = time.perf_counter()
     change()
     settle()
-    out[name] = {"shown": list(shown), "times": dict(d.preview_times)}
+    out[name] = {"shown": list(shown), "times": dict(d.preview_times),
+                 "reads": [list(r) for r in d.ctl.read_times]}
 
 step("with_drafts", lambda: d.strength.setValue(60))
 real_worth = draft.worth_it
@@ -145,6 +147,11 @@ def test_live_preview_drafts_newest_wins_and_map_paint(images_dir):
     captions = [c for _, c, _ in out["drag"]["shown"]]
     assert captions[0] == draft and captions[-1] == whole and captions.count(whole) == 1, captions
     assert out["drag_last_value"] == 0.70
+    # drafts during the drag reuse the pixels just read; the true preview reads afresh
+    reads = out["drag"]["reads"]
+    assert any(reused for _, _, reused in reads), reads
+    assert reads[-1][1:] == [False, False], reads
+    assert out["without_drafts"]["reads"] == [out["without_drafts"]["reads"][0]]  # one read
     # painting on the map layer: noticed without a signal, nothing rendered while idle
     assert out["idle_renders"] == 0
     assert [c for _, c, _ in out["after_paint"]][-1] == whole, out["after_paint"]

@@ -192,6 +192,13 @@ def test_gui_docker_menu_preview_apply_undo_and_drop(tmp_path: Path, models_dir:
     times = state["big_with_drafts"]["ms"]
     assert times["draft"] < times["preview"], times
     assert state["big_without_drafts"]["captions"] == ["Whole, at 1024×768 px"]
+    # a 0.5 s drag: drafts on the way (their reads reused), one true preview of the last value
+    drag = state["big_drag"]
+    assert drag["captions"][0] == "Draft, coarser strokes…", drag
+    assert drag["captions"][-1] == "Whole, at 1024×768 px", drag
+    assert drag["captions"].count("Whole, at 1024×768 px") == 1 and drag["strength"] == 0.7
+    assert any(reused for _, _, reused in drag["reads"]), drag  # drafts reuse a fresh read
+    assert drag["reads"][-1][1:] == [False, False], drag  # the true preview reads afresh
     # on a 1000 px screen, with the separator dragged up, every setting fits without scrolling
     assert state["scroll_max"] == 0, state
     assert state["preview_label_height"] >= state["preview_shown_height"] > 0  # not cut off

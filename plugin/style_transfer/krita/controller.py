@@ -33,6 +33,7 @@ INSTALL_HINT = (
     "`python3 installer.py --krita` from the style-transfer folder and restart Krita."
 )
 log = logger("krita")
+DRAFT_REUSE_S = 2.0  # a draft reuses the pixels read this recently (see _read_for_preview)
 
 
 def krita() -> Any:
@@ -213,6 +214,10 @@ class Controller(QObject):
         self.preview_job: Optional[Job] = None
         self._preview_next: Optional[tuple] = None
         self._preview_is_draft = False
+        #: (key, time, content, masks) of the last preview read, reused by DRAFTS only
+        self._last_read: Optional[tuple] = None
+        #: (ms, draft, reused) of each preview's main-thread read (tests, the log)
+        self.read_times: list = []
 
     # -- engine --
     def engine(self) -> Any:
@@ -349,18 +354,20 @@ class Controller(QObject):
             if not self._preview_is_draft:
                 self.preview_job.cancel()
             return None
+        from ..common import preview
+        from . import draft as drafts
+
+        if draft and not drafts.worth_it(preview.plan_for(settings, doc.height(),
+                                                          doc.width()).paint_hw):
+            return None  # a small canvas: the true preview is about as quick, no read
         node = None if settings.whole_image else (node or doc.activeNode())
         try:
-            content, masks = read_job(doc, node, settings)
+            content, masks = self._read_for_preview(doc, node, settings, draft)
         except layers.ColorSpaceError as e:
             return str(e)
-        from ..common import preview
-
         h, w = content.rgba.shape[:2]
         plan = preview.plan_for(settings, h, w)
         if draft:
-            from . import draft as drafts
-
             if not drafts.worth_it(plan.paint_hw):
                 return None
 
@@ -383,6 +390,30 @@ class Controller(QObject):
         self._preview_is_draft = draft
         job.start()
         return None
+
+    def _read_for_preview(self, doc: Any, node: Optional[Any], settings: JobSettings,
+                          draft: bool) -> tuple:
+        """read_job for a preview, on the main thread (Krita's objects live there). A draft
+        reuses a read of the same layer and maps from the last DRAFT_REUSE_S: while a slider
+        moves, the pixels do not, and each read of a big canvas holds the UI. The true preview
+        always reads afresh, so what it shows is what Apply would read now."""
+        import time
+
+        # Krita hands out a new wrapper per call: documents compare with ==, not by id()
+        key = (doc, None if node is None else node.uniqueId().toString(),
+               settings.whole_image, tuple(settings.map_refs()))
+        last = self._last_read
+        if draft and last is not None and last[0] == key \
+                and time.monotonic() - last[1] < DRAFT_REUSE_S:
+            self.read_times = [*self.read_times[-50:], (0.0, True, True)]
+            return last[2], last[3]
+        t = time.perf_counter()
+        content, masks = read_job(doc, node, settings)
+        ms = round((time.perf_counter() - t) * 1000, 1)
+        self.read_times = [*self.read_times[-50:], (ms, draft, False)]
+        log.debug("preview read %s ms (draft=%s)", ms, draft)
+        self._last_read = (key, time.monotonic(), content, masks)
+        return content, masks
 
     def _draft_done(self, image: np.ndarray) -> None:
         # shown even when a newer request waits: it is newer than what the docker shows, and

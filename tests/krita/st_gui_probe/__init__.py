@@ -778,15 +778,25 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
             return
         then()
 
-    def big_change(value: int, key: str) -> None:
+    def big_change(value: Any, key: str) -> None:
         region["captions"].clear()
-        dock.strength.setValue(value)  # the slider, as a user moves it
-        burst_end(lambda: big_done(key))
+        region["t0"] = time.perf_counter()
+        dock.ctl.read_times.clear()
+        if isinstance(value, int):
+            dock.strength.setValue(value)  # the slider, as a user moves it
+            burst_end(lambda: big_done(key))
+            return
+        for i, v in enumerate(value):  # a drag: a new value every 50 ms
+            QTimer.singleShot(i * 50, guarded(lambda v=v: dock.strength.setValue(v)))
+        QTimer.singleShot(len(value) * 50, guarded(lambda: burst_end(lambda: big_done(key))))
 
     def big_done(key: str) -> None:
         from style_transfer.krita import draft
 
-        STATE[key] = {"captions": list(region["captions"]), "ms": dict(dock.preview_times)}
+        STATE[key] = {"captions": list(region["captions"]), "ms": dict(dock.preview_times),
+                      "reads": [list(r) for r in dock.ctl.read_times],
+                      "total_ms": round((time.perf_counter() - region["t0"]) * 1000),
+                      "strength": dock.settings.strength}
         dump()
         if key == "big_with_drafts":
             region["worth_it"] = draft.worth_it
@@ -794,6 +804,9 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
             big_change(50, "big_without_drafts")
             return
         draft.worth_it = region["worth_it"]
+        if key == "big_without_drafts":
+            big_change(list(range(52, 72, 2)), "big_drag")  # 0.5 s drag, 52 % to 70 %
+            return
         dock.scroll.widget().grab().save(OUT + ".big.png", "PNG")
         big = region.pop("big")
         big.setModified(False)
