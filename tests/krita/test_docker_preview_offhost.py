@@ -4,6 +4,7 @@ QApplication in a subprocess), on a 2400x1800 canvas where the true preview take
 - a strength change shows a DRAFT (the whole picture at 384 px, captioned as a draft) long before
   the true preview, which then replaces it; the same change with drafts off (the docker as it
   was) shows nothing until the true preview. Both times are printed for the record;
+- at 1x on that canvas the true preview is a 1024 px detail: the draft shows the same part;
 - a slider dragged through several values shows drafts on the way and ends on the true preview
   of the LAST value (the newest request wins);
 - painting on the strength-map layer (Krita sends no signal) brings a new preview within the
@@ -93,6 +94,9 @@ def drag():
     spin(10 * 50)
 step("drag", drag)
 out["drag_last_value"] = d.settings.strength
+step("detail", lambda: d.scale.setValue(1.0))  # 1x: the true preview shows a 1024 px detail
+d.scale.setValue(0.0)  # Auto again
+settle()
 
 # the strength map on a layer; then paint on it as a user would (no signal from Krita)
 sky = doc.createNode("sky", "paintlayer")
@@ -152,6 +156,10 @@ def test_live_preview_drafts_newest_wins_and_map_paint(images_dir):
     assert any(reused for _, _, reused in reads), reads
     assert reads[-1][1:] == [False, False], reads
     assert out["without_drafts"]["reads"] == [out["without_drafts"]["reads"][0]]  # one read
+    # at 1x the true preview is a detail: the draft paints the same part (a square here)
+    got = out["detail"]["shown"]
+    assert [c for _, c, _ in got] == [draft, "Detail at 100 % of 2400×1800"], got
+    assert [size for _, _, size in got] == [[384, 384], [1024, 1024]], got
     # painting on the map layer: noticed without a signal, nothing rendered while idle
     assert out["idle_renders"] == 0
     assert [c for _, c, _ in out["after_paint"]][-1] == whole, out["after_paint"]

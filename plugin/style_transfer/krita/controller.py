@@ -372,7 +372,8 @@ class Controller(QObject):
                 return None
 
             def work(progress: Callable[[float, str], None], token: Any) -> Any:
-                return drafts.render(engine, content.rgba, settings, masks, token)
+                return drafts.render(engine, content.rgba, settings, masks, token,
+                                     region=plan.region)
         else:
             x, y, rw, rh = plan.region
             area = content.rgba[y:y + rh, x:x + rw]

@@ -1,6 +1,6 @@
-"""The preview's quick DRAFT: the whole picture painted at DRAFT_SIDE px, shown (labelled "draft")
-while a slider moves, until the true preview (common/preview.py, Apply's working size, 1-3 s on
-a big canvas) replaces it.
+"""The preview's quick DRAFT: the part the true preview shows (the whole picture at Auto)
+painted at DRAFT_SIDE px, shown (labelled "draft") while a slider moves, until the true
+preview (common/preview.py, Apply's working size, 1-3 s on a big canvas) replaces it.
 
 It tells the truth about what the settings do (style, blend, strength, regions, maps, colours)
 but not about the strokes: the network paints strokes of a fixed size in the pixels it is given,
@@ -52,17 +52,23 @@ def shrink(a: np.ndarray, hw: Tuple[int, int]) -> np.ndarray:
 
 
 def render(engine: Any, rgba: np.ndarray, settings: JobSettings,
-           masks: Optional[Mapping[Any, np.ndarray]] = None,
-           cancel: Any = None, side: int = DRAFT_SIDE) -> np.ndarray:
-    """The draft of `rgba` (the content as Apply reads it) with the job's maps over it: the
-    whole picture painted at draft size as if that were the working size (a stroke-size map's
-    scales apply to the draft's pixels), through common/preview.render like the true preview."""
+           masks: Optional[Mapping[Any, np.ndarray]] = None, cancel: Any = None,
+           region: Optional[Tuple[int, int, int, int]] = None,
+           side: int = DRAFT_SIDE) -> np.ndarray:
+    """The draft of `rgba` (the content as Apply reads it) with the job's maps over it:
+    `region` (x, y, w, h: the part the true preview shows, default all) painted at draft size
+    as if that were the working size (a stroke-size map's scales apply to the draft's pixels),
+    through common/preview.render like the true preview. For a detail, strength mixes with the
+    detail's own style vector, not the whole picture's (a draft)."""
     from ..common import preview
-
-    hw = draft_hw(*rgba.shape[:2], side=side)
-    small = shrink(rgba, hw)
     from ..common.maps import gray_of
 
+    if region is not None:
+        x, y, w, h = region
+        rgba = rgba[y:y + h, x:x + w]
+        masks = {ref: m[y:y + h, x:x + w] for ref, m in (masks or {}).items()}
+    hw = draft_hw(*rgba.shape[:2], side=side)
+    small = shrink(rgba, hw)
     view = {ref: shrink(gray_of(m), hw) for ref, m in (masks or {}).items()}
     plan = preview.PreviewPlan(hw, hw, (0, 0, hw[1], hw[0]), hw)
     return preview.render(engine, small, plan, settings, small, cancel, masks=view)
