@@ -186,6 +186,9 @@ def test_gui_docker_menu_preview_apply_undo_and_drop(tmp_path: Path, models_dir:
                     ARTIFACTS / f"krita_gui_{part}_docker.png")
     # painting on the region layer (no signal from Krita): the docker's poll repaints
     assert state["map_signature_changed"] and state["map_repaint_preview"]
+    # ... while the map layer is the active one: the preview still shows the photo
+    assert state["map_active_caption"] == "Whole, at 400×300 px", state
+    assert state["map_repaint_caption"] == "Whole, at 400×300 px", state
     # a 2400x1800 canvas: a strength change shows a draft first, then the true preview
     assert state["big_with_drafts"]["captions"] == ["Draft, coarser strokes…",
                                                     "Whole, at 1024×768 px"], state

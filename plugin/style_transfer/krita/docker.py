@@ -5,6 +5,8 @@ with the button that fetches it.
 
 Widgets only: the settings are a frozen JobSettings replaced on every change (and saved to
 Krita's settings at once); renders, previews and installs run through the controller's workers.
+The live preview shows a quick draft (draft.py) right after a change and the true preview once
+the changes pause; a poll notices paint on the map layers, which Krita does not signal.
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ class StyleTransferDocker(MapsMixin, SetupMixin, DockWidget):
         self._active_timer.setInterval(700)
         self._active_timer.timeout.connect(self._watch)
         self._map_sigs: dict = {}
+        self._preview_node: Any = None  # the layer the preview showed last (_preview_target)
         self._active_timer.start()
         QTimer.singleShot(0, self._check_setup)
 
@@ -457,12 +460,26 @@ class StyleTransferDocker(MapsMixin, SetupMixin, DockWidget):
         if doc is None or not self.settings.active_styles:
             self._set_preview(QPixmap(), "")
             return
-        error = self.ctl.preview(self.settings, doc, draft=draft)
+        error = self.ctl.preview(self.settings, doc, self._preview_target(doc), draft=draft)
         if draft:
             return  # its true preview follows and says what is wrong, if anything
         self.preview_caption.setToolTip(error or PREVIEW_TIP)
         if error:  # e.g. a map is gone: the start of the reason, the whole in the tooltip
             self.preview_caption.setText(error if len(error) < 48 else error[:46] + "…")
+
+    def _preview_target(self, doc: Any) -> Any:
+        """The layer the preview shows: the active one; while one of the job's map layers is
+        active (the painter selected it to paint on it), the layer it showed before, so the
+        preview follows the paint instead of saying the map is not the picture."""
+        node = doc.activeNode()
+        if node is None or self.settings.whole_image:
+            return None
+        if map_layers.source_problem(self.settings, doc, node) is None:
+            self._preview_node = node
+            return node
+        last = self._preview_node
+        last = layers.live_node(doc, last) if last is not None else None
+        return last if last is not None else node  # none before: the preview says why not
 
     def _took(self, what: str) -> None:
         if self._changed_at is not None and what not in self.preview_times:
@@ -605,7 +622,8 @@ class StyleTransferDocker(MapsMixin, SetupMixin, DockWidget):
         if not self.isVisible() or self.settings.whole_image:
             return
         doc = Krita.instance().activeDocument()
-        node = doc.activeNode() if doc is not None else None
+        # the layer the preview would show: selecting a map layer to paint on it changes none
+        node = self._preview_target(doc) if doc is not None else None
         key = node.uniqueId().toString() if node is not None else None
         if key != self._active_key:
             first = self._active_key is None

@@ -4,7 +4,9 @@ plugin as a user would meet it and write what it saw to $ST_GUI_PROBE_OUT.
 $ST_GUI_PROBE_MODE:
   full  (default) docker present, Filter menu entries, the whole docker on screen, the live
         preview renders, one Apply and one Ctrl+Z (edit_undo) on a document shown in the window,
-        Apply Again, then an image file dropped onto the style list (a real QDropEvent).
+        Apply Again, then an image file dropped onto the style list (a real QDropEvent);
+        regions from a layer and from a selection, a dab on the region layer (the poll
+        repaints), a 2400x1800 canvas: a strength change and a drag (drafts, then the preview).
   vector a vector layer (shapes from SVG need a real canvas: addShapesFromSvg crashes under
         kritarunner) stylized as content through the controller: where the result goes, its
         pixels against the engine's render of the layer's projection, the layer untouched.
@@ -707,11 +709,20 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         wait_preview(paint_on_map, preview_key_now())
 
     def paint_on_map(size: Any) -> None:
-        # paint on the region layer (sky, udnie's region): Krita sends the docker no signal,
-        # its poll must notice it and paint a new preview by itself
+        # the painter selects the region layer (sky, udnie's region) to paint on it; the
+        # preview goes on showing the photo (the layer it showed), not "sky is a map"
+        sky = region["sky"]
+        doc.setActiveNode(sky)
+        when_active(sky, lambda: QTimer.singleShot(1000, guarded(
+            lambda: wait_preview(lambda size: dab(), None))))
+
+    def dab() -> None:
+        # paint on it: Krita sends the docker no signal, its poll must notice the paint and
+        # paint a new preview by itself
         from style_transfer.krita import map_layers
 
         sky = region["sky"]
+        STATE["map_active_caption"] = dock.preview_caption.text()
         t = time.perf_counter()
         before = map_layers.signatures(doc, dock.settings)
         STATE["map_signature_ms"] = round((time.perf_counter() - t) * 1000, 1)
@@ -724,7 +735,9 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
     def map_repainted(size: Any) -> None:
         STATE["map_repaint_preview"] = size
         STATE["map_repaint_ms"] = round((time.perf_counter() - region["painted_at"]) * 1000)
-        big_canvas()
+        STATE["map_repaint_caption"] = dock.preview_caption.text()
+        doc.setActiveNode(src)
+        when_active(src, big_canvas)
 
     def big_canvas() -> None:
         # a painter's canvas (2400x1800): a strength change shows a draft first, then the
@@ -744,6 +757,13 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         big.refreshProjection()
         big.setActiveNode(layer)
         region["big"] = big
+        from style_transfer.krita import map_layers
+
+        as_map = dock.settings.replace(strength_map=map_layers.ref_from_node(layer))
+        map_layers.signatures(big, as_map)
+        t = time.perf_counter()
+        map_layers.signatures(big, as_map)  # what the docker's poll costs on a big map layer
+        STATE["big_signature_ms"] = round((time.perf_counter() - t) * 1000, 1)
         first = dock.settings.styles[0]
         dock.set_settings(dock.settings.replace(styles=[dataclasses.replace(first, region=None)]))
         region["captions"] = []
