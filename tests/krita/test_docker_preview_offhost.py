@@ -28,7 +28,8 @@ app = QApplication(sys.argv)
 import numpy as np
 from krita import Krita
 from style_transfer.common.settings import StyleRef
-from style_transfer.krita import controller as ctl, draft, map_layers
+from style_transfer.common import draft
+from style_transfer.krita import controller as ctl, map_layers
 from style_transfer.krita.docker import StyleTransferDocker
 
 UDNIE = sys.argv[1]

@@ -203,7 +203,7 @@ class Controller(QObject):
     #: (float RGBA image, preview.PreviewPlan): a preview painted the way Apply paints
     preview_ready = pyqtSignal(object, object)
     preview_failed = pyqtSignal(str)
-    #: a quick draft (draft.py: the whole picture at DRAFT_SIDE px) while the true one renders
+    #: a quick draft (common/draft.py) while the true preview renders
     draft_ready = pyqtSignal(object)
 
     def __init__(self) -> None:
@@ -339,7 +339,7 @@ class Controller(QObject):
         """Paint a preview of what Apply would paint now (common/preview.py: same working
         scale, same colour conversion, same model; the whole picture at Auto, a detail at 100 %
         when the working image is big). Pixels are read here on the main thread, the model runs
-        on the preview worker; the newest request wins. draft=True: a quick draft (draft.py)
+        on the preview worker; the newest request wins. draft=True: a quick draft (common/draft.py)
         instead, only when the true preview is big enough to be slow (draft_ready, else nothing).
         A newer request cancels a running true preview but lets a running draft (~0.1 s) finish,
         so drafts keep showing while a slider moves. Returns why it cannot start, or None."""
@@ -354,8 +354,8 @@ class Controller(QObject):
             if not self._preview_is_draft:
                 self.preview_job.cancel()
             return None
+        from ..common import draft as drafts
         from ..common import preview
-        from . import draft as drafts
 
         if draft and not drafts.worth_it(preview.plan_for(settings, doc.height(),
                                                           doc.width()).paint_hw):

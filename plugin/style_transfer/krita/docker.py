@@ -5,8 +5,9 @@ with the button that fetches it.
 
 Widgets only: the settings are a frozen JobSettings replaced on every change (and saved to
 Krita's settings at once); renders, previews and installs run through the controller's workers.
-The live preview shows a quick draft (draft.py) right after a change and the true preview once
-the changes pause; a poll notices paint on the map layers, which Krita does not signal.
+The live preview shows a quick draft (common/draft.py) right after a change and the true
+preview once the changes pause; a poll notices paint on the map layers, which Krita does not
+signal.
 """
 
 from __future__ import annotations

@@ -811,7 +811,7 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         QTimer.singleShot(len(value) * 50, guarded(lambda: burst_end(lambda: big_done(key))))
 
     def big_done(key: str) -> None:
-        from style_transfer.krita import draft
+        from style_transfer.common import draft
 
         STATE[key] = {"captions": list(region["captions"]), "ms": dict(dock.preview_times),
                       "reads": [list(r) for r in dock.ctl.read_times],

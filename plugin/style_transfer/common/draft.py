@@ -6,7 +6,7 @@ It tells the truth about what the settings do (style, blend, strength, regions, 
 but not about the strokes: the network paints strokes of a fixed size in the pixels it is given,
 so on a 384 px draft they cover more of the picture than Apply's. The docker says so.
 
-Host-neutral (numpy and the engine only): it could move to common/ for GIMP's dialog too.
+Host-neutral (numpy and the engine only), so a GIMP dialog can paint drafts the same way.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any, Mapping, Optional, Tuple
 
 import numpy as np
 
-from ..common.settings import JobSettings
+from .settings import JobSettings
 
 DRAFT_SIDE = 384  # long side of a draft: ~0.1 s on OpenVINO, 2 cores
 
@@ -36,8 +36,8 @@ def shrink(a: np.ndarray, hw: Tuple[int, int]) -> np.ndarray:
     """Float copy of `a` (HxW or HxWxC, any dtype the engine takes) at hw. An area average by
     an integer factor first (one pass over the big picture: a 2400x1800 Lanczos alone took
     0.3 s, three times the draft's render), then the low-pass resize the preview uses."""
-    from ..common.preview import to_size
     from ..engine.images import to_float
+    from .preview import to_size
 
     f = to_float(a)
     k = min(f.shape[0] // max(1, hw[0]), f.shape[1] // max(1, hw[1])) // 2
@@ -60,8 +60,8 @@ def render(engine: Any, rgba: np.ndarray, settings: JobSettings,
     as if that were the working size (a stroke-size map's scales apply to the draft's pixels),
     through common/preview.render like the true preview. For a detail, strength mixes with the
     detail's own style vector, not the whole picture's (a draft)."""
-    from ..common import preview
-    from ..common.maps import gray_of
+    from . import preview
+    from .maps import gray_of
 
     if region is not None:
         x, y, w, h = region
