@@ -523,11 +523,14 @@ def _kill_plugin(state, delay):
 def case_killed_mid_render(case):
     import threading
 
-    image = load("chicago.jpg", width=2400)  # about 10 s at style scale 1 on two cores
+    # style scale 2 on 2400 px: a 4800 px working image, well over 10 s on any runtime; at
+    # scale 1 OpenVINO painted it in ~3 s and the kill landed while the layer was being added
+    # (a clean CI run, 2026-11-26)
+    image = load("chicago.jpg", width=2400)
     state = {}
     killer = threading.Thread(target=_kill_plugin, args=(state, 4.0))
     killer.start()
-    rec = run_recording_composite(case, image, image.get_layers()[0], style_scale=1.0)
+    rec = run_recording_composite(case, image, image.get_layers()[0], style_scale=2.0)
     killer.join()
     rec.update(state)
     return rec

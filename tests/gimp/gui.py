@@ -191,6 +191,14 @@ def run_case(gimp: GimpChroot, session: GuiSession, region: str | None = None) -
     return read_result(session, result_file, 120, "the plug-in run in the GUI")
 
 
+def forget_last_values(gimp: GimpChroot) -> None:
+    """Remove GIMP's last used values and saved settings of the plug-in: an interactive run
+    loads them instead of the arguments the test gives."""
+    settings = gimp.host_path(f"{WORK}/home/.config/GIMP/3.0/plug-in-settings")
+    for last in settings.glob("*plug-in-style-transfer*"):
+        last.unlink()
+
+
 def start_dialog_case(gimp: GimpChroot, session: GuiSession, layers: int = 1
                       ) -> tuple[Path, Path]:
     """Open an image of `layers` layers in the GUI and run the plug-in INTERACTIVELY on all of
@@ -201,6 +209,9 @@ def start_dialog_case(gimp: GimpChroot, session: GuiSession, layers: int = 1
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*"):
         old.unlink()
+    # without this the dialog opened with whatever an earlier test left (in a clean CI run:
+    # no style, so no preview ever came)
+    forget_last_values(gimp)
     result = _prepare(gimp, session, True, "gui-dialog", layers=layers,
                       STYLE_TRANSFER_GIMP_NO_DIALOG="0",
                       STYLE_TRANSFER_GIMP_PREVIEW_DUMP=f"{WORK}/out/gui-dialog")
@@ -219,9 +230,7 @@ def start_preview_case(gimp: GimpChroot, session: GuiSession, width: int, label:
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*"):
         old.unlink()
-    settings = gimp.host_path(f"{WORK}/home/.config/GIMP/3.0/plug-in-settings")
-    for last in settings.glob("*plug-in-style-transfer*"):
-        last.unlink()
+    forget_last_values(gimp)
     result = _prepare(gimp, session, True, label, width=width, style=style, props=props,
                       region=region, STYLE_TRANSFER_GIMP_NO_DIALOG="0",
                       STYLE_TRANSFER_GIMP_PREVIEW_DUMP=f"{WORK}/out/{label}")
