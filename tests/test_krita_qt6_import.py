@@ -4,14 +4,12 @@ because Krita 6 itself is not available here."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "krita"))
-from kritatest import pyqt6_path  # noqa: E402
+from kritatest import run_under_pyqt6  # noqa: E402
 
 SCRIPT = r"""
 import sys
@@ -31,13 +29,7 @@ print("DOCKER", d.windowTitle(), d.message.text(), d.model.currentData())
 
 
 def test_plugin_loads_and_builds_its_docker_under_pyqt6():
-    paths = [str(REPO / "tests" / "krita" / "fake_krita"), pyqt6_path(), str(REPO / "plugin")]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p),
-               QT_QPA_PLATFORM="offscreen")
-    env.pop("STYLE_TRANSFER_QT", None)
-    r = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True,
-                       timeout=300)
-    assert r.returncode == 0, r.stdout + r.stderr
+    stdout = run_under_pyqt6(SCRIPT)
     assert "REGISTERED [('extension', 'StyleTransferExtension'), ('docker', " \
-           "'style_transfer_docker')]" in r.stdout
-    assert "DOCKER Style Transfer hello int8" in r.stdout
+           "'style_transfer_docker')]" in stdout
+    assert "DOCKER Style Transfer hello int8" in stdout

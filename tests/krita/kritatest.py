@@ -87,3 +87,16 @@ def pyqt6_path() -> str:
                 pytest.fail("could not install PyQt6 from PyPI: " + r.stderr[-2000:])
             pytest.skip("PyQt6 not installable here")
     return str(PYQT6)
+
+
+def run_under_pyqt6(script: str, *args: str, timeout: int = 300) -> str:
+    """Run `script` in a new Python with the fake krita module, PyQt6 (Krita 6's binding) and
+    the plugin on its path, offscreen; assert it succeeded and return its stdout."""
+    paths = [str(HERE / "fake_krita"), pyqt6_path(), str(REPO / "plugin")]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p),
+               QT_QPA_PLATFORM="offscreen")
+    env.pop("STYLE_TRANSFER_QT", None)
+    r = subprocess.run([sys.executable, "-c", script, *args], env=env, capture_output=True,
+                       text=True, timeout=timeout)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout

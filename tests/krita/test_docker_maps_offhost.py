@@ -5,11 +5,8 @@ when there is nothing to take. Real Krita runs the same flow in test_krita_gui.p
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
-from kritatest import HERE, REPO, pyqt6_path
+from kritatest import run_under_pyqt6
 
 SCRIPT = r"""
 import json, sys
@@ -62,14 +59,7 @@ print("RESULT " + json.dumps(out))
 
 
 def test_docker_region_and_map_buttons_fill_the_settings():
-    paths = [str(HERE / "fake_krita"), pyqt6_path(), str(REPO / "plugin")]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p),
-               QT_QPA_PLATFORM="offscreen")
-    env.pop("STYLE_TRANSFER_QT", None)
-    r = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True,
-                       timeout=300)
-    assert r.returncode == 0, r.stdout + r.stderr
-    out = json.loads(r.stdout.split("RESULT ", 1)[1])
+    out = json.loads(run_under_pyqt6(SCRIPT).split("RESULT ", 1)[1])
     assert out["no_style"] == [None, "Select a style in the list first."]
     assert out["ref"] == ["node", True, "sky"]
     assert out["message"].startswith("udnie paints in 'sky'; styles without a region paint "

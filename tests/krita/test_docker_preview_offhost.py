@@ -14,11 +14,8 @@ Real Krita runs the draft and the poll in test_krita_gui.py."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
-from kritatest import HERE, REPO, pyqt6_path
+from kritatest import run_under_pyqt6
 
 SCRIPT = r"""
 import json, sys, time
@@ -129,14 +126,8 @@ print("RESULT " + json.dumps(out))
 
 
 def test_live_preview_drafts_newest_wins_and_map_paint(images_dir):
-    paths = [str(HERE / "fake_krita"), pyqt6_path(), str(REPO / "plugin")]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p),
-               QT_QPA_PLATFORM="offscreen")
-    env.pop("STYLE_TRANSFER_QT", None)
-    r = subprocess.run([sys.executable, "-c", SCRIPT, str(images_dir / "udnie.jpg")], env=env,
-                       capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stdout + r.stderr
-    out = json.loads(r.stdout.split("RESULT ", 1)[1])
+    stdout = run_under_pyqt6(SCRIPT, str(images_dir / "udnie.jpg"), timeout=600)
+    out = json.loads(stdout.split("RESULT ", 1)[1])
     print(json.dumps(out, indent=1))  # the figures, for the record (pytest -s)
     whole = "Whole, at 1024×768 px"
     draft = "Draft, coarser strokes…"
