@@ -25,7 +25,8 @@ REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("STYLE_TRANSFER_SHARED") or REPO.parent / "shared")
 DEFAULT_ROOT = "/var/cache/style-transfer-ci/gimp-trixie"
 MARKER = ".style-transfer-ready"
-WORK = "/tmp/style-transfer-gimp-tests"  # inside the chroot
+# inside the chroot; two checkouts testing at once on one machine each set their own
+WORK = os.environ.get("STYLE_TRANSFER_GIMP_WORK") or "/tmp/style-transfer-gimp-tests"
 PIP_CACHE = "/var/cache/style-transfer-pip"  # inside the chroot, survives between CI runs
 GIMP_CMD = ["gimp-console-3.0", "-idf", "--batch-interpreter", "python-fu-eval", "-b", "-",
             "--quit"]
