@@ -133,18 +133,26 @@ def test_usage_errors_exit_2(tmp_path: Path, style: str) -> None:
 
 
 def test_cancel_from_cli_leaves_no_output(tmp_path: Path, style: str, images_dir: Path) -> None:
-    """Ctrl+C in the middle of a big render: exit 130 and no file at -o."""
+    """Ctrl+C in the middle of a render: exit 130 and no file at -o. The render is held at its
+    "painting" stage (engine.progress, STYLE_TRANSFER_TEST_HOLD) until the signal is sent, so
+    the Ctrl+C lands mid-render however fast the CPU paints."""
     import signal
     import time
 
-    big = tmp_path / "big.png"
-    Image.fromarray(load_image(images_dir / "stata.jpg")).resize((3000, 2000)).save(big)
+    content = tmp_path / "photo.png"
+    Image.fromarray(load_image(images_dir / "stata.jpg")).resize((300, 200)).save(content)
     out = tmp_path / "out.png"
-    env = dict(os.environ, PYTHONPATH=str(REPO / "plugin"))
+    gate = tmp_path / "gate"
+    env = dict(os.environ, PYTHONPATH=str(REPO / "plugin"),
+               STYLE_TRANSFER_TEST_HOLD=f"painting@{gate}")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "style_transfer.cli", str(big), "-s", style, "--scale", "1",
-         "-o", str(out)], env=env, stderr=subprocess.PIPE, text=True)
-    time.sleep(4)  # well into the ~10 s of tiles
+        [sys.executable, "-m", "style_transfer.cli", str(content), "-s", style, "-o", str(out)],
+        env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (gate / "reached").exists() and proc.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert (gate / "reached").exists(), "the render never reached its painting stage"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

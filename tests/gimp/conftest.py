@@ -63,7 +63,8 @@ def main_run(gimp: GimpChroot, installed: Run) -> tuple[Run, dict]:
 @pytest.fixture(scope="session")
 def killed_run(gimp: GimpChroot, installed: Run) -> tuple[Run, dict]:
     # Its own GIMP session, so its stderr shows only what GIMP said about the killed plug-in.
-    run, result = gimp.run_cases("killed", ["killed_mid_render"])
+    run, result = gimp.run_cases("killed", ["killed_mid_render"],
+                                 STYLE_TRANSFER_TEST_HOLD=f"painting@{WORK}/out/killed/gate")
     return run, _check_batch(run, result)
 
 

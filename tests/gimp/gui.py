@@ -220,7 +220,7 @@ def start_dialog_case(gimp: GimpChroot, session: GuiSession, layers: int = 1
 
 def start_preview_case(gimp: GimpChroot, session: GuiSession, width: int, label: str,
                        style: str = "udnie.jpg", props: dict | None = None,
-                       region: str | None = None) -> tuple[Path, Path]:
+                       region: str | None = None, **extra_env: str) -> tuple[Path, Path]:
     """The dialog on a `width` px image, style-1 = images/`style`, other arguments from
     `props` (`region`: that channel argument gets a new channel "Sky", white on the left
     half), with the preview dumped (preview_pane.DUMP_ENV) into the case's folder.
@@ -233,5 +233,15 @@ def start_preview_case(gimp: GimpChroot, session: GuiSession, width: int, label:
     forget_last_values(gimp)
     result = _prepare(gimp, session, True, label, width=width, style=style, props=props,
                       region=region, STYLE_TRANSFER_GIMP_NO_DIALOG="0",
-                      STYLE_TRANSFER_GIMP_PREVIEW_DUMP=f"{WORK}/out/{label}")
+                      STYLE_TRANSFER_GIMP_PREVIEW_DUMP=f"{WORK}/out/{label}", **extra_env)
     return result, out
+
+
+def hold_painting(gimp: GimpChroot, label: str) -> tuple[dict[str, str], Path]:
+    """(environment, host folder) that hold the plug-in's first render at its "painting" stage
+    (engine.progress: it writes <folder>/reached and waits for <folder>/open): a test acts
+    "while it paints" however fast this CPU renders."""
+    inside = f"{WORK}/out/{label}-gate"
+    folder = gimp.host_path(inside)
+    shutil.rmtree(folder, ignore_errors=True)
+    return {"STYLE_TRANSFER_TEST_HOLD": f"painting@{inside}"}, folder

@@ -113,7 +113,7 @@ def test_killed_mid_render_leaves_the_image_untouched(killed_run: tuple[Run, dic
     run, result = killed_run
     case = result["cases"]["killed_mid_render"]
     assert "exception" not in case, case["exception"]
-    assert case.get("killed_after_start"), case  # killed while it ran, not after
+    assert case.get("killed_while_held"), case  # killed while it ran, not after
     assert case["call"]["status"] != "success", case["call"]
     assert len(case["layers"]) == 1 and not case["dirty"], case
     # It died while painting (the plug-in logs both steps), before it added anything ...

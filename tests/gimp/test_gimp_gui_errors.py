@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from .gui import ARTIFACTS, GuiSession, read_result, start_preview_case
+from .gui import ARTIFACTS, GuiSession, hold_painting, read_result, start_preview_case
 from .harness import WORK, GimpChroot
 
 pytestmark = pytest.mark.slow
@@ -71,13 +71,12 @@ def test_error_keeps_the_dialog_open_and_the_image_clean(gimp: GimpChroot,
 
 def test_cancel_while_rendering_keeps_the_dialog_and_the_image_clean(
         gimp: GimpChroot, session: GuiSession) -> None:
-    # Style scale 2 on a 2000 px picture: a 4000 px working image, tens of seconds to cancel
-    # (at scale 1 OpenVINO sometimes finished in one call before the Escape; CI, 2026-11-26)
-    result_file, _ = start_preview_case(gimp, session, 2000, "gui-cancel",
-                                        props={"style-scale": 2.0})
+    # the render is held at its painting stage until the Escape: mid-render on any CPU
+    hold, gate = hold_painting(gimp, "gui-cancel")
+    result_file, _ = start_preview_case(gimp, session, 2000, "gui-cancel", **hold)
     wid = open_dialog(session)
     session.x(["xdotool", "key", "--clearmodifiers", "Return"])  # OK
-    time.sleep(3.0)
+    session.wait((gate / "reached").exists, 120, "the render to start painting")
     session.screenshot("dialog-rendering.png")
     session.x(["xdotool", "windowactivate", "--sync", wid, "key", "Escape"])  # = Cancel
     escaped = time.monotonic()
@@ -114,13 +113,12 @@ PROGRESS_CANCEL = (768, 562)
 
 def test_gimp_progress_cancel_leaves_the_image_untouched(gimp: GimpChroot,
                                                          session: GuiSession) -> None:
-    # scale 2 on 2000 px: a 4000 px working image, tens of seconds of painting on any runtime
-    # (at scale 1 OpenVINO painted it in one call of ~2 s, before the click could land)
-    result_file, _ = start_preview_case(gimp, session, 2000, "gui-progress-cancel",
-                                        props={"style-scale": 2.0})
+    # the render is held at its painting stage until GIMP kills the plug-in: on any CPU
+    hold, gate = hold_painting(gimp, "gui-progress-cancel")
+    result_file, _ = start_preview_case(gimp, session, 2000, "gui-progress-cancel", **hold)
     wid = open_dialog(session)
-    session.x(["xdotool", "key", "--clearmodifiers", "Return"])  # OK: several seconds of work
-    time.sleep(2.0)
+    session.x(["xdotool", "key", "--clearmodifiers", "Return"])  # OK
+    session.wait((gate / "reached").exists, 120, "the render to start painting")
     session.x(["xdotool", "windowmove", wid, "1060", "100"])  # uncover the status bar
     image_wid, _ = session.wait(session.image_window, 10, "the image window")
     geometry = session.x(["xdotool", "getwindowgeometry", image_wid])

@@ -14,7 +14,7 @@ import stat
 import numpy as np
 import pytest
 
-from .harness import GimpChroot, Run
+from .harness import WORK, GimpChroot, Run
 
 pytestmark = pytest.mark.slow
 
@@ -344,13 +344,13 @@ def test_uninstall_removes_exactly_what_was_added(gimp: GimpChroot, installed: R
                                                   no_models_run: tuple[Run, dict],
                                                   no_deps_run: tuple[Run, dict],
                                                   killed_run: tuple[Run, dict]) -> None:
-    home = gimp.host_path("/tmp/style-transfer-gimp-tests/home")
+    home = gimp.host_path(f"{WORK}/home")
     plugins = home / ".config" / "GIMP" / "3.0" / "plug-ins"
     # Something of the user's own that must survive, in the folders we share with GIMP.
     (plugins / "users-own.py").write_text("# not ours\n", encoding="utf-8")
     record = gimp.plugin_dir() / "style_transfer" / "install-record.json"
     recorded = json.loads(record.read_text(encoding="utf-8"))["paths"]
-    run = gimp.run(["python3", "/tmp/style-transfer-gimp-tests/src/installer.py", "--gimp",
+    run = gimp.run(["python3", f"{WORK}/src/installer.py", "--gimp",
                     "--uninstall"], gimp.env())
     assert run.returncode == 0, run.output
     assert not gimp.plugin_dir().exists()
