@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import time
 import traceback
@@ -44,10 +45,13 @@ def digest(node: Any) -> str:
     return hashlib.sha256(bytes(node.pixelData(b.x(), b.y(), b.width(), b.height()))).hexdigest()
 
 
-def wait_finished(ctl: Any, start: Callable[[], Any], cancel_after: float = -1,
+def wait_finished(ctl: Any, start: Callable[[], Any], cancel: bool = False,
                   meanwhile: Any = None) -> Dict[str, Any]:
     """Start a render and spin Qt's event loop until the controller reports back.
-    meanwhile = (seconds, fn): what the user does while the render runs."""
+    meanwhile = what the user does while the render runs; cancel = press Cancel while it runs.
+    Either holds the job at its "painting" stage (engine.progress.hold_at) until the action is
+    done, so it really happens during the render however fast this CPU paints."""
+    from style_transfer.engine.progress import hold_at
     from style_transfer.krita.qt import QEventLoop, QTimer
 
     got: Dict[str, Any] = {}
@@ -65,21 +69,28 @@ def wait_finished(ctl: Any, start: Callable[[], Any], cancel_after: float = -1,
         stages.append(stage)
 
     ctl.progressed.connect(on_progress)
+    gate = hold_at("painting") if cancel or meanwhile is not None else None
     error = start()
     if error:
         ctl.finished.disconnect(on_finished)
+        if gate is not None:
+            gate.close()
         return {"start_error": error}
-    if cancel_after >= 0:
-        QTimer.singleShot(int(cancel_after * 1000), ctl.cancel)
-    if meanwhile is not None:
+    poll = QTimer()
+    if gate is not None:
         def act() -> None:
+            if not gate.reached.is_set():
+                return
+            poll.stop()
             got["busy_when_acting"] = ctl.busy
             try:
-                meanwhile[1]()
+                ctl.cancel() if cancel else meanwhile()
             except Exception:
                 got["meanwhile_error"] = traceback.format_exc()
+            gate.open()
 
-        QTimer.singleShot(int(meanwhile[0] * 1000), act)
+        poll.timeout.connect(act)
+        poll.start(10)
     # the main thread keeps spinning while the worker renders: count how often it got to run
     ticks = [0]
     timer = QTimer()
@@ -89,6 +100,10 @@ def wait_finished(ctl: Any, start: Callable[[], Any], cancel_after: float = -1,
     t0 = time.time()
     loop.exec() if hasattr(loop, "exec") else loop.exec_()
     timer.stop()
+    poll.stop()
+    if gate is not None:
+        got["held"] = gate.reached.is_set()
+        gate.close()
     ctl.finished.disconnect(on_finished)
     ctl.progressed.disconnect(on_progress)
     got["ui_ticks"] = ticks[0]
@@ -333,12 +348,25 @@ def main(args: List[str]) -> None:
         scratch.close()
         doc.refreshProjection()
         before = digest(src)
+        # what is open besides this document: earlier cases' documents go once their Python
+        # wrappers are collected, which no case controls, so count what the job opened
+        opened_before = [d.name() for d in k.documents()]
+        seen_during: List[str] = []
+
+        def look(_f: float, _stage: str) -> None:
+            seen_during.extend(d.name() for d in k.documents() if d.name() not in opened_before)
+
+        ctl.progressed.connect(look)
         got = wait_finished(ctl, lambda: ctl.apply(base, doc, src))
+        ctl.progressed.disconnect(look)
         res = got.pop("layer", None)
         out: Dict[str, Any] = {"message": got.get("message") or got.get("start_error")}
         out["doc_model_after"] = [doc.colorModel(), doc.colorDepth()]
         out["source_unchanged"] = digest(src) == before
-        out["documents_open"] = len(k.documents())
+        # when `finished` is reported every scratch copy of the job is closed already
+        out["documents_before"] = opened_before
+        out["documents_after"] = [d.name() for d in k.documents()]
+        out["opened_while_rendering"] = sorted(set(seen_during))
         if res is not None:
             out.update(layer_info(doc, src, res))
             # read the result back through an RGBA clone, as a user's eye would see it
@@ -445,13 +473,10 @@ def main(args: List[str]) -> None:
         return out
 
     def cancel() -> Dict[str, Any]:
-        doc = make_doc(k, 1600, 1200, "RGBA", "U8", "cancel")
-        src = doc.createNode("big", "paintlayer")
-        doc.rootNode().addChildNode(src, None)
-        paint(src, load_rgba8(f"{images}/stata.jpg", 1600, 1200), 0, 0)
+        doc, src = slow_doc("cancel")
         n_before = len(doc.rootNode().childNodes())
         slow = S(styles=base.styles, strength=1.0, scale=1.0, model="f16")
-        got = wait_finished(ctl, lambda: ctl.apply(slow, doc, src), cancel_after=0.3)
+        got = wait_finished(ctl, lambda: ctl.apply(slow, doc, src), cancel=True)
         got.pop("layer", None)
         got["layers_before"] = n_before
         got["layers_after"] = len(doc.rootNode().childNodes())
@@ -459,11 +484,14 @@ def main(args: List[str]) -> None:
         return got
 
     def slow_doc(name: str) -> Any:
-        """A document whose render takes seconds: time for the user to act meanwhile."""
-        doc = make_doc(k, 1200, 900, "RGBA", "U8", name)
+        """A document for "while Apply runs" cases. The job is held at a known stage while the
+        user acts (wait_finished), so its size does not matter: small by default (a render of
+        ~10 ms), ST_DURING_APPLY_SIZE=2400x1800 to see the same cases with renders of seconds."""
+        w, h = (int(v) for v in os.environ.get("ST_DURING_APPLY_SIZE", "240x180").split("x"))
+        doc = make_doc(k, w, h, "RGBA", "U8", name)
         src = doc.createNode("big", "paintlayer")
         doc.rootNode().addChildNode(src, None)
-        paint(src, load_rgba8(f"{images}/stata.jpg", 1200, 900), 0, 0)
+        paint(src, load_rgba8(f"{images}/stata.jpg", w, h), 0, 0)
         doc.refreshProjection()
         return doc, src
 
@@ -481,7 +509,7 @@ def main(args: List[str]) -> None:
         before = digest(lay)
         doc, src = slow_doc("closed-while-rendering")
         n_docs = len(k.documents())
-        got = wait_finished(ctl, lambda: ctl.apply(base, doc, src), meanwhile=(0.3, doc.close))
+        got = wait_finished(ctl, lambda: ctl.apply(base, doc, src), meanwhile=doc.close)
         got.pop("layer", None)
         got["documents_before"] = n_docs
         got["documents_after"] = len(k.documents())
@@ -500,7 +528,7 @@ def main(args: List[str]) -> None:
     def layer_deleted_during_apply() -> Dict[str, Any]:
         doc, src = slow_doc("deleted-layer")
         names = [n.name() for n in doc.rootNode().childNodes()]
-        got = wait_finished(ctl, lambda: ctl.apply(base, doc, src), meanwhile=(0.3, src.remove))
+        got = wait_finished(ctl, lambda: ctl.apply(base, doc, src), meanwhile=src.remove)
         got.pop("layer", None)
         got["layers_before"] = names
         got["layers_after"] = [n.name() for n in doc.rootNode().childNodes()]
@@ -519,7 +547,7 @@ def main(args: List[str]) -> None:
             k.setActiveDocument(other)
 
         got = wait_finished(ctl, lambda: ctl.apply(base, doc, src),
-                            meanwhile=(0.3, move_and_switch))
+                            meanwhile=move_and_switch)
         res = got.pop("layer", None)
         got["root"] = [n.name() for n in doc.rootNode().childNodes()]
         got["group"] = [n.name() for n in grp.childNodes()]
