@@ -62,10 +62,12 @@ def kritarunner(home: Path, module: str, func: str, args: List[str], out: Path,
     env.update(QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(HERE))
     log = out.with_suffix(".log")
     with open(log, "w", encoding="utf-8") as f:
-        subprocess.run(["kritarunner", "-s", module, "-f", func, *args], env=env, stdout=f,
-                       stderr=subprocess.STDOUT, timeout=timeout, cwd=str(home))
+        run = subprocess.run(["kritarunner", "-s", module, "-f", func, *args], env=env, stdout=f,
+                             stderr=subprocess.STDOUT, timeout=timeout, cwd=str(home))
     assert out.is_file(), f"kritarunner wrote no result; log: {log}\n" + log.read_text()[-3000:]
-    return json.loads(out.read_text(encoding="utf-8"))
+    result = json.loads(out.read_text(encoding="utf-8"))
+    result["exit_code"] = run.returncode  # kritarunner itself exits 0, unless Krita crashed
+    return result
 
 
 PYQT6 = REPO / "tests" / "_artifacts" / "pyqt6"

@@ -400,8 +400,8 @@ class Controller(QObject):
         always reads afresh, so what it shows is what Apply would read now."""
         import time
 
-        # Krita hands out a new wrapper per call: documents compare with ==, not by id()
-        key = (doc, None if node is None else node.uniqueId().toString(),
+        # ids, not wrappers: this is kept after the preview (see layers.doc_key)
+        key = (layers.doc_key(doc), None if node is None else node.uniqueId().toString(),
                settings.whole_image, tuple(settings.map_refs()))
         last = self._last_read
         if draft and last is not None and last[0] == key \
@@ -467,12 +467,18 @@ def read_job(doc: Any, node: Optional[Any], settings: JobSettings) -> tuple:
 def keep_active(doc: Any, node: Any) -> None:
     """Make `node` the active layer again after a result was inserted. In the GUI, Krita
     activates an inserted layer a moment later (queued), which would override an immediate
-    setActiveNode: so set it now and once more after the queued events ran."""
+    setActiveNode: so set it now and once more after the queued events ran. The timers keep
+    ids, not the document: under kritarunner they never fire, and a Document wrapper they held
+    would crash Krita at exit."""
     from .qt import QTimer
 
+    key, node_id = layers.doc_key(doc), node.uniqueId().toString()
+
     def again() -> None:
-        if layers.is_open(doc) and layers.live_node(doc, node) is not None:
-            doc.setActiveNode(node)
+        live = layers.doc_by_key(key)
+        found = None if live is None else layers.node_by_id(live, node_id)
+        if found is not None:
+            live.setActiveNode(found)
 
     doc.setActiveNode(node)
     QTimer.singleShot(0, again)

@@ -129,6 +129,20 @@ def is_open(doc: Any) -> bool:
     return any(d == doc for d in Krita.instance().documents())
 
 
+def doc_key(doc: Any) -> str:
+    """A document's identity to keep instead of its Python wrapper: its root node's unique id.
+    A Document wrapper still alive when kritarunner exits makes Krita crash in its exit
+    handlers (exit 139, HOST_NOTES), so nothing the plugin keeps after a job may hold one."""
+    return str(doc.rootNode().uniqueId().toString())
+
+
+def doc_by_key(key: str) -> Optional[Any]:
+    """The open document whose doc_key is `key`, or None once it was closed."""
+    from krita import Krita
+
+    return next((d for d in Krita.instance().documents() if doc_key(d) == key), None)
+
+
 def walk(doc: Any) -> Iterator[Any]:
     """Every node of `doc`'s layer tree (groups, layers, masks), the root left out."""
     stack = list(doc.rootNode().childNodes())
