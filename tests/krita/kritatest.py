@@ -70,6 +70,35 @@ def kritarunner(home: Path, module: str, func: str, args: List[str], out: Path,
     return result
 
 
+def krita_python_has(module: str) -> bool:
+    """Whether Krita's own Python imports `module` without the plugin's wheels: Debian's Krita
+    embeds the system python3, which sees Debian's packages (python3-numpy, and python3-pil
+    on many desktops). What the docker lists as missing depends on it."""
+    r = subprocess.run(["/usr/bin/python3", "-c",
+                        f"import importlib.util, sys; sys.exit(importlib.util.find_spec({module!r})"
+                        " is None)"], env={"PATH": "/usr/bin:/bin"}, capture_output=True)
+    return r.returncode == 0
+
+
+def other_pillow() -> str:
+    """A folder holding Pillow for Krita's Python, to put on PYTHONPATH: a Pillow from outside
+    the plugin's wheels, as a system-wide one is (installed from PyPI once)."""
+    folder = REPO / "tests" / "_artifacts" / "pillow-for-krita"
+    if not (folder / "PIL").is_dir():
+        r = subprocess.run(["/usr/bin/python3", "-c",
+                            "import sys; print('%d.%d' % sys.version_info[:2])"],
+                           capture_output=True, text=True)
+        version = r.stdout.strip()
+        r = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--target",
+                            str(folder), "--only-binary", ":all:", "--python-version", version,
+                            "--no-deps", "Pillow"], capture_output=True, text=True, timeout=600)
+        if r.returncode != 0:
+            if os.environ.get("STYLE_TRANSFER_REQUIRE_HOSTS") == "1":
+                pytest.fail("could not install Pillow from PyPI: " + r.stderr[-2000:])
+            pytest.skip("Pillow not installable here")
+    return str(folder)
+
+
 PYQT6 = REPO / "tests" / "_artifacts" / "pyqt6"
 
 

@@ -23,7 +23,18 @@ import time
 from pathlib import Path
 from typing import Any, Dict
 
-from kritatest import ARTIFACTS, HERE, REPO, installed, require_krita, run_installer, user_env
+import pytest
+from kritatest import (
+    ARTIFACTS,
+    HERE,
+    REPO,
+    installed,
+    krita_python_has,
+    other_pillow,
+    require_krita,
+    run_installer,
+    user_env,
+)
 
 
 def _start_xvfb(screen: str) -> tuple[subprocess.Popen, str]:
@@ -209,19 +220,26 @@ def test_gui_docker_menu_preview_apply_undo_and_drop(tmp_path: Path, models_dir:
     assert state["preview_caption"] == "Whole, at 400×300 px", state["preview_caption"]
 
 
+@pytest.mark.parametrize("pillow", ["as-installed", "system-wide"])
 def test_gui_without_wheels_the_docker_names_the_installer(tmp_path: Path, models_dir: Path,
-                                                           images_dir: Path):
+                                                           images_dir: Path, pillow: str):
     """A user who copied the plugin in (or used Krita's zip import) without running installer.py:
-    the packages for Krita's Python are missing."""
+    the packages for Krita's Python are missing. With a Pillow of the system's (Debian's
+    python3-pil; here one on PYTHONPATH) the plugin uses it, as it uses Debian's numpy, and the
+    message names only what is really missing, in the same words."""
     require_krita("Xvfb", "import")
     home = tmp_path / "home"
     pykrita = installed(home, models_dir)
     shutil.rmtree(pykrita / "style_transfer" / "_deps")  # what the zip install leaves out
-    state = run_gui(tmp_path, home, "krita_gui_no_wheels", "1366x768",
+    extra = {"PYTHONPATH": other_pillow()} if pillow == "system-wide" else {}
+    state = run_gui(tmp_path, home, f"krita_gui_no_wheels_{pillow}", "1366x768",
                     {"ST_GUI_PROBE_MODE": "setup",
-                     "ST_GUI_PROBE_STYLE": str(images_dir / "udnie.jpg")})
+                     "ST_GUI_PROBE_STYLE": str(images_dir / "udnie.jpg"), **extra})
     msg = state["docker_message"]
     assert "missing the Python package" in msg and "3.11" in msg, msg
+    assert "ai-edge-litert" in msg, msg
+    has_pillow = pillow == "system-wide" or krita_python_has("PIL")
+    assert ("pillow" in msg.lower()) is not has_pillow, msg
     assert "python3 installer.py --krita" in msg and "restart Krita" in msg, msg
     assert state["message_after_apply"] == msg  # Apply explains again instead of failing
     assert state["busy_after_apply"] is False
@@ -376,7 +394,8 @@ def test_gui_zip_import_then_install_dependencies_then_apply(tmp_path: Path, mod
                     {"ST_GUI_PROBE_MODE": "zip",
                      "ST_GUI_PROBE_STYLE": str(images_dir / "udnie.jpg")}, timeout=1000)
     msg = state["docker_message"]
-    assert "ai-edge-litert" in msg and "pillow" in msg.lower(), msg  # every missing package
+    assert "ai-edge-litert" in msg, msg  # every missing package, and only those:
+    assert ("pillow" in msg.lower()) is not krita_python_has("PIL"), msg  # python3-pil?
     assert state["install_visible"] and state["dialogs_at_start"] == []
     assert not state["apply_enabled_while_installing"]
     assert state["message_after_install"] == "Dependencies installed; no restart needed.", state

@@ -87,21 +87,26 @@ def missing_packages() -> list:
 
 
 def load_engine() -> Any:
-    """The engine, or an EngineSetupError whose message names every missing package and the fix."""
-    try:
-        from ..engine import Engine
-        from ..engine.models import ModelStore
-    except ImportError as e:
-        # the name Python imports is not always the name to install (PIL is Pillow)
-        module = (e.name or str(e)).split(".")[0]
-        names = missing_packages() or [
-            {"PIL": "Pillow", "ai_edge_litert": "ai-edge-litert"}.get(module, module)]
-        raise EngineSetupError(
-            f"Style Transfer is missing the Python package{'s' if len(names) > 1 else ''} "
-            f"{', '.join(repr(n) for n in names)} for Krita's Python "
-            f"{sys.version_info[0]}.{sys.version_info[1]}. {INSTALL_HINT}"
-        ) from None
-    return Engine(store=ModelStore(asker="krita"))
+    """The engine, or an EngineSetupError whose message names every missing package and the fix.
+
+    The packages are checked first, by name: the engine imports lazily, so with a system-wide
+    Pillow and numpy (Debian's python3-pil) it would import and only a render would say "the
+    TFLite runtime is not installed" — the same missing package worded differently."""
+    names = missing_packages()
+    if not names:
+        try:
+            from ..engine import Engine
+            from ..engine.models import ModelStore
+        except ImportError as e:
+            # the name Python imports is not always the name to install (PIL is Pillow)
+            module = (e.name or str(e)).split(".")[0]
+            names = [{"PIL": "Pillow", "ai_edge_litert": "ai-edge-litert"}.get(module, module)]
+        else:
+            return Engine(store=ModelStore(asker="krita"))
+    raise EngineSetupError(
+        f"Style Transfer is missing the Python package{'s' if len(names) > 1 else ''} "
+        f"{', '.join(repr(n) for n in names)} for Krita's Python "
+        f"{sys.version_info[0]}.{sys.version_info[1]}. {INSTALL_HINT}")
 
 
 def check_ready(engine: Any, model: str) -> Optional[str]:
