@@ -30,7 +30,7 @@ PY=${PYTHON:-python3}
 .venv/bin/ruff check .
 .venv/bin/python -m pytest -ra --durations=12 "$@"
 if [ $# -eq 0 ]; then
-    # the first pass ran the engine on auto (= OpenVINO, in the test extras); the rendering
+    # the first pass ran the engine on auto (= OpenVINO, a default dependency); the rendering
     # tests again on LiteRT, the reference runtime and the fallback
     echo "[test.sh] engine rendering tests again with STYLE_TRANSFER_RUNTIME=litert"
     STYLE_TRANSFER_RUNTIME=litert .venv/bin/python -m pytest -q tests/engine/test_render.py \
