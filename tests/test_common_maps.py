@@ -7,6 +7,7 @@ import pytest
 from style_transfer.common import maps, naming, preview
 from style_transfer.common.settings import JobSettings, MapRef, StyleRef
 from style_transfer.engine.images import resize_float, to_float
+from style_transfer.engine.masks import gray_of
 from style_transfer.engine.quality import psnr
 
 H, W = 360, 540
@@ -53,9 +54,9 @@ def test_map_refs_round_trip_and_name_the_result(styles) -> None:
 def test_gray_of_counts_unpainted_as_none() -> None:
     layer = _paint_layer()
     layer[: H // 2, :, 3] = 128  # half-transparent white paint
-    g = maps.gray_of(layer)
+    g = gray_of(layer)
     assert g[0, 0] == pytest.approx(128 / 255) and g[-1, -1] == 0.0
-    assert maps.gray_of(np.full((4, 4), 65535, np.uint16)).min() == 1.0
+    assert gray_of(np.full((4, 4), 65535, np.uint16)).min() == 1.0
 
 
 def test_region_from_a_paint_layer_equals_single_style_renders(engine, content, styles) -> None:

@@ -135,7 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "the image, 0.01..4: 1 = finest strokes, 0.5 = strokes twice as large")
     p.add_argument("--preserve-colors", action="store_true",
                    help="keep the content's colours, take only lightness from the style")
-    p.add_argument("--mask", metavar="M", help="grayscale image, same size: white = stylize")
+    p.add_argument("--mask", metavar="M", help="image of the same size: white = stylize, black or "
+                   "transparent = keep (colour counts by its lightness)")
     paint = p.add_argument_group(
         "painting the style by region (masks and maps: grayscale images of the content's size)")
     paint.add_argument("--region", type=_region, action="append", default=[],
@@ -345,11 +346,9 @@ def run_stylize(args: argparse.Namespace) -> int:
 
         try:
             content = load_image(src)
-            m = None
-            if mask is not None:
-                m = mask if mask.ndim == 2 else mask[:, :, 0]
+            # the mask as the file holds it: the engine reads every map by one rule (masks.py)
             options = RenderOptions(strength=args.strength, scale=args.scale,
-                                    preserve_colors=args.preserve_colors, mask=m,
+                                    preserve_colors=args.preserve_colors, mask=mask,
                                     model=args.model, style_mode=args.style_mode)
             if regions or any(v is not None for v in maps.values()):
                 out = _paint(engine, content, vector, regions, maps, args, options, progress,

@@ -60,8 +60,8 @@ def render(engine: Any, rgba: np.ndarray, settings: JobSettings,
     as if that were the working size (a stroke-size map's scales apply to the draft's pixels),
     through common/preview.render like the true preview. For a detail, strength mixes with the
     detail's own style vector, not the whole picture's (a draft)."""
+    from ..engine.masks import gray_of
     from . import preview
-    from .maps import gray_of
 
     if region is not None:
         x, y, w, h = region

@@ -6,8 +6,8 @@ layer, selection mask or selection snapshot, a GIMP channel or layer mask — as
 covering exactly the content it reads, and passes them here as a dict {MapRef: array}. What a
 map means is decided here, once:
 
-- a map with colour or alpha counts as its lightness x its alpha: on a paint layer, white paint
-  is "full", black or nothing painted is "none";
+- a map's pixels become 0..1 by the one rule every front end uses (engine/masks.py: lightness
+  x alpha): on a paint layer, white paint is "full", black or nothing painted is "none";
 - styles with the same region form one mix for that region (their weights as in the list);
   styles with no region are the global mix, painted wherever the regions leave room; with no
   global style the original pixels stay there (the result layer shows the source);
@@ -22,24 +22,10 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..engine.masks import gray_of
 from .settings import JobSettings, MapRef
 
 Masks = Mapping[MapRef, np.ndarray]
-
-
-def gray_of(pixels: np.ndarray) -> np.ndarray:
-    """HxW float32 0..1 from a host's map pixels: gray as it is; gray+alpha or RGB(A) as
-    lightness x alpha (unpainted = 0). Integer types are scaled by their maximum."""
-    a = np.asarray(pixels)
-    f = a.astype(np.float32) / float(np.iinfo(a.dtype).max) if a.dtype.kind in "ui" \
-        else a.astype(np.float32)
-    if f.ndim == 2:
-        return np.clip(f, 0.0, 1.0)
-    c = f.shape[2]
-    gray = f[:, :, 0] if c <= 2 else f[:, :, :3] @ np.array([0.2126, 0.7152, 0.0722], np.float32)
-    if c in (2, 4):
-        gray = gray * f[:, :, -1]
-    return np.clip(gray, 0.0, 1.0)
 
 
 def missing(settings: JobSettings, masks: Masks) -> Optional[str]:

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Rec. 709 luma weights of R, G, B (sRGB's primaries): a picture's lightness for the network's
+#: gray results and for maps (masks.py)
+LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 _M = np.array(
     [[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750],
      [0.0193339, 0.1191920, 0.9503041]], dtype=np.float32)

@@ -15,6 +15,7 @@ from typing import Optional, Tuple, Union
 import numpy as np
 from PIL import Image, ImageOps
 
+from .colors import LUMA
 from .errors import InputError
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -22,8 +23,6 @@ PathLike = Union[str, "os.PathLike[str]"]
 #: Refuse files that would decode to more than this many pixels (decompression bombs).
 MAX_PIXELS = 16384 * 16384
 SUPPORTED_DTYPES = (np.uint8, np.uint16, np.float16, np.float32, np.float64)
-
-_LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 
 
 def check_array(img: np.ndarray, what: str = "image") -> None:
@@ -91,7 +90,7 @@ def alpha_part(img: np.ndarray) -> Optional[np.ndarray]:
 
 
 def luminance(rgb: np.ndarray) -> np.ndarray:
-    return rgb @ _LUMA
+    return rgb @ LUMA
 
 
 def rgb_float(img: np.ndarray, background: Optional[np.ndarray] = None) -> np.ndarray:

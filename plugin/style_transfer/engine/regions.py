@@ -32,7 +32,8 @@ import numpy as np
 
 from .colors import lab_to_srgb, srgb_to_lab
 from .errors import InputError
-from .images import alpha_part, channels, color_part, from_float, luminance, to_float
+from .images import alpha_part, channels, color_part, from_float, to_float
+from .masks import as_map
 from .progress import CancelToken, Progress, ProgressFn
 from .render import RenderOptions
 from .style import apply_strength, check_strength
@@ -45,7 +46,7 @@ STRENGTH_LEVELS = 3  # 0, 1/2, 1 unless the map has at most this many distinct v
 
 @dataclass
 class Region:
-    mask: np.ndarray  # HxW of the content: 0..1 float, or uint8/uint16 (white = this style)
+    mask: np.ndarray  # a map of the content's size (masks.py): white = this style
     styles: Sequence[StyleItem]
     weights: Optional[Sequence[float]] = None
     name: str = ""
@@ -58,26 +59,6 @@ class PaintMaps:
     scale_map: Optional[np.ndarray] = None  # HxW 0..1: 0 = scale_range[0], 1 = scale_range[1]
     scale_range: Optional[Tuple[float, float]] = None
     color_source: Optional[np.ndarray] = None  # any size: whose colours the result takes
-
-
-def as_map(m: np.ndarray, h: int, w: int, what: str) -> np.ndarray:
-    """A grayscale map of the content's size -> HxW float32 0..1 (a clear error otherwise)."""
-    a = np.asarray(m)
-    if a.ndim == 3 and a.shape[2] in (1, 2):
-        a = a[:, :, 0]  # gray (+ alpha): the gray
-    elif a.ndim == 3 and a.shape[2] in (3, 4):
-        a = luminance(to_float(a[:, :, :3])).astype(np.float32)  # colour: its lightness
-    if a.ndim != 2:
-        raise InputError(f"The {what} must be a grayscale image, not shape {a.shape}.")
-    if a.shape != (h, w):
-        raise InputError(f"The {what} is {a.shape[1]}x{a.shape[0]} pixels but the picture is "
-                         f"{w}x{h}; make it the same size (white = full, black = none).")
-    if a.dtype == bool:
-        return a.astype(np.float32)
-    f = to_float(a) if a.dtype.kind in "ui" else a.astype(np.float32)
-    if not np.isfinite(f).all():
-        raise InputError(f"The {what} holds NaN or infinite values.")
-    return np.clip(f, 0.0, 1.0)
 
 
 def levels_for(values: np.ndarray, count: int) -> List[float]:

@@ -32,6 +32,7 @@ from .images import (
     rgb_float,
     to_float,
 )
+from .masks import as_map
 from .progress import Progress
 from .runtime import Network, default_threads
 from .tiles import TileRenderer, needs_reference, plan_tiles
@@ -48,7 +49,9 @@ class RenderOptions:
     strength: float = 1.0  # 0..1: 0 = the content's own style, 1 = the chosen style(s)
     scale: Optional[float] = None  # None = auto; 1.0 = paint at the image's own resolution
     preserve_colors: bool = False
-    mask: Optional[np.ndarray] = None  # HxW, 0..1 (float) or 0..255 (uint8); 0 = keep input
+    #: where to paint, a map of the content's size (masks.py: gray, gray + alpha, RGB(A); any
+    #: depth): 1 = the stylized pixel, 0 = the input pixel unchanged, between = a blend
+    mask: Optional[np.ndarray] = None
     model: str = "int8"  # "int8" | "f16" | "int8-fixed" (models.MODEL_CHOICES)
     style_mode: str = "crop"  # how style IMAGES become vectors: crop | whole | multi
     # "auto" | "openvino" | "litert" (runtime.RUNTIME_CHOICES); None = the Engine's default
@@ -89,7 +92,8 @@ class Render:
         self.vector = vector
         self.opt = options
         self.progress = progress
-        self.mask = _check_mask(options.mask, self.h, self.w)
+        self.mask = None if options.mask is None else as_map(options.mask, self.h, self.w,
+                                                              "mask")
         self.background = mean_visible_color(content).astype(np.float32)
         self.out = np.empty_like(content)
 
@@ -272,16 +276,3 @@ class Render:
             keep = self.mask[y0:y1] <= 0.0  # mask 0 = bit-identical input
             out[keep] = src[keep]
 
-
-def _check_mask(mask: Optional[np.ndarray], h: int, w: int) -> Optional[np.ndarray]:
-    if mask is None:
-        return None
-    m = np.asarray(mask)
-    if m.ndim == 3 and m.shape[2] == 1:
-        m = m[:, :, 0]
-    if m.shape != (h, w):
-        raise InputError(f"The mask is {m.shape[1::-1]} pixels but the image is {w}x{h}; "
-                         "they must be the same size.")
-    if m.dtype == bool:
-        m = m.astype(np.float32)
-    return np.clip(to_float(m), 0.0, 1.0)
