@@ -92,6 +92,31 @@ def test_strength_ends(engine, load) -> None:
         engine.stylize(content, [style], options=RenderOptions(strength=1.5))
 
 
+def test_strength_with_a_fixed_content_vector(engine, load) -> None:
+    """The one place strength is mixed takes the picture's own vector from the caller when
+    given (a preview of a part uses the whole picture's; a clip one for all its frames), and
+    checks the strength on every entry point, stylize_window included."""
+    content = load("golden_gate.jpg")[::4, ::4]
+    style, other = engine.style_vector(load("udnie.jpg")), engine.content_vector(load("beach.jpg"))
+    half = RenderOptions(strength=0.5)
+    own = engine.stylize(content, [style], options=half)
+    given = engine.stylize(content, [style], options=half,
+                           content_vector=engine.content_vector(content))
+    assert np.array_equal(own, given)  # the default is the picture's own vector
+    fixed = engine.stylize(content, [style], options=half, content_vector=other)
+    by_hand = engine.stylize(content, [0.5 * style + 0.5 * other])  # Magenta's mix, strength 1
+    assert np.abs(fixed.astype(int) - by_hand.astype(int)).max() <= 1
+    assert np.abs(fixed.astype(int) - own.astype(int)).mean() > 1  # it was used
+    h, w = content.shape[:2]
+    part = engine.stylize_window(content, [style], (0, 0, w, h), options=half,
+                                 content_vector=other)
+    assert np.abs(np.rint(part * 255) - fixed).max() <= 1
+    for bad in (1.5, -0.1):
+        with pytest.raises(InputError, match="between 0 and 1"):
+            engine.stylize_window(content, [style], (0, 0, w, h),
+                                  options=RenderOptions(strength=bad))
+
+
 def test_preset_round_trip(engine, load, tmp_path: Path) -> None:
     style = load("udnie.jpg")
     v = engine.style_vector(style)

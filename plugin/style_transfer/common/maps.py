@@ -82,19 +82,6 @@ def render(engine: Any, content: np.ndarray, settings: JobSettings, masks: Masks
                  content_vector=content_vector)
 
 
-def fit(masks: Masks, region: Tuple[int, int, int, int],
-        hw: Tuple[int, int]) -> Dict[MapRef, np.ndarray]:
-    """The masks cut to `region` (x, y, w, h) and resized to hw: the preview's view of them."""
-    from .preview import to_size
-
-    x, y, w, h = region
-    out = {}
-    for ref, m in masks.items():
-        g = gray_of(m)[y:y + h, x:x + w]
-        out[ref] = np.clip(to_size(g, hw)[:, :, 0], 0.0, 1.0)
-    return out
-
-
 def describe(settings: JobSettings) -> Sequence[str]:
     """Short words for the result's name: which maps shaped it."""
     words = []  # regions are named with their styles (naming.base_name)

@@ -23,7 +23,7 @@ resolution; render() brings them to `plan.paint_hw` with a low-pass resize.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -87,15 +87,13 @@ def to_size(rgba: np.ndarray, hw: Tuple[int, int]) -> np.ndarray:
     return np.ascontiguousarray(resize_float(f, hw), dtype=np.float32)
 
 
-def style_vector(engine: Any, settings: JobSettings, whole: np.ndarray) -> np.ndarray:
-    """The job's style vector, strength already mixed in with `whole`'s own vector (the whole
-    picture, any resolution), exactly as Engine.stylize does for Apply."""
-    from ..engine.style import apply_strength
-
-    vector = engine.style_mix(settings.style_paths(), settings.weights(), settings.style_mode)
-    if settings.strength < 1.0:
-        vector = apply_strength(vector, engine.content_vector(whole), settings.strength)
-    return vector
+def own_vector(engine: Any, settings: JobSettings, whole: np.ndarray) -> Optional[np.ndarray]:
+    """The whole picture's own style vector (from `whole`, any resolution), which the engine
+    mixes the style with for strength below 1, as Apply does; None when no strength below 1
+    is painted (the style network is not run for nothing)."""
+    if settings.strength < 1.0 or settings.strength_map is not None:
+        return engine.content_vector(whole)
+    return None
 
 
 def render(engine: Any, area: np.ndarray, preview: PreviewPlan, settings: JobSettings,
@@ -114,21 +112,34 @@ def render(engine: Any, area: np.ndarray, preview: PreviewPlan, settings: JobSet
             from ..engine.errors import InputError
 
             raise InputError(problem)
-        view = maps.fit(masks or {}, preview.region, preview.paint_hw)
-        own = engine.content_vector(whole if whole is not None else small) \
-            if settings.strength < 1.0 or settings.strength_map is not None else None
+        view = fit(masks or {}, preview.region, preview.paint_hw)
+        own = own_vector(engine, settings, whole if whole is not None else small)
         options = settings.render_options(scale=1.0)
         return maps.render(engine, small, settings, view, None, cancel, options, own,
                            scale_factor=preview.factor)
-    vector = style_vector(engine, settings, whole if whole is not None else small)
     if preview.detail and whole is not None and whole.shape[:2] == preview.image_hw:
-        return _detail(engine, whole, small, vector, preview, settings, cancel)
-    options = settings.render_options(strength=1.0, scale=1.0)
-    return engine.stylize(small, [vector], None, options, None, cancel)
+        return _detail(engine, whole, small, preview, settings, cancel)
+    own = own_vector(engine, settings, whole if whole is not None else small)
+    options = settings.render_options(scale=1.0)
+    return engine.stylize(small, settings.style_paths(), settings.weights(), options, None,
+                          cancel, own)
 
 
-def _detail(engine: Any, whole: np.ndarray, small: np.ndarray, vector: np.ndarray,
-            preview: PreviewPlan, settings: JobSettings, cancel: Any) -> np.ndarray:
+def fit(masks: Mapping[Any, np.ndarray], region: Tuple[int, int, int, int],
+        hw: Tuple[int, int]) -> Dict[Any, np.ndarray]:
+    """The masks cut to `region` (x, y, w, h) and resized to hw: the preview's view of them."""
+    from ..engine.masks import gray_of
+
+    x, y, w, h = region
+    out = {}
+    for ref, m in masks.items():
+        g = gray_of(m)[y:y + h, x:x + w]
+        out[ref] = np.clip(to_size(g, hw)[:, :, 0], 0.0, 1.0)
+    return out
+
+
+def _detail(engine: Any, whole: np.ndarray, small: np.ndarray, preview: PreviewPlan,
+            settings: JobSettings, cancel: Any) -> np.ndarray:
     """A detail painted with the tiles Apply paints there, with the tone reference or the
     statistics of the whole picture (Engine.stylize_window): Apply's own pixels at working
     size. A detail painted alone took its tones from itself (16 dB from Apply in GIMP)."""
@@ -140,8 +151,9 @@ def _detail(engine: Any, whole: np.ndarray, small: np.ndarray, vector: np.ndarra
     fx, fy = ww / preview.image_hw[1], wh / preview.image_hw[0]
     ph, pw = preview.paint_hw
     wx, wy = min(round(x * fx), ww - pw), min(round(y * fy), wh - ph)
-    options = settings.render_options(strength=1.0)
-    rgb = engine.stylize_window(whole, [vector], (wx, wy, pw, ph), None, options, cancel)
+    # `whole` is the picture Apply reads: its own vector is the engine's default
+    rgb = engine.stylize_window(whole, settings.style_paths(), (wx, wy, pw, ph),
+                                settings.weights(), settings.render_options(), cancel)
     c = small.shape[2]
     if settings.preserve_colors and c >= 3:
         rgb = keep_colors(rgb, np.clip(small[:, :, :3], 0.0, 1.0))

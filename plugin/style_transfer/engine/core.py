@@ -223,6 +223,28 @@ class Engine:
     ) -> np.ndarray:
         return blend([self.resolve_style(s, mode) for s in styles], weights)
 
+    def render_vector(
+        self,
+        content: np.ndarray,
+        styles: Sequence[StyleItem],
+        weights: Optional[Sequence[float]] = None,
+        strength: float = 1.0,
+        mode: str = "crop",
+        content_vector: Optional[np.ndarray] = None,
+    ) -> np.ndarray:
+        """The vector a render of `content` paints with: the styles blended, then mixed by
+        `strength` with the picture's own style vector. The one place strength is applied.
+        `content_vector`: that own vector when the caller fixes it (a preview of a part or of a
+        shrunk copy passes the whole picture's; a clip one for all its frames); default:
+        `content`'s own."""
+        check_strength(strength)
+        vector = self.style_mix(styles, weights, mode)
+        if strength < 1.0:
+            own = (self.content_vector(content) if content_vector is None
+                   else check_vector(content_vector, "content vector"))
+            vector = apply_strength(vector, own, strength)
+        return vector
+
     # -- rendering -----------------------------------------------------------------------------
     def stylize(
         self,
@@ -232,17 +254,17 @@ class Engine:
         options: Optional[RenderOptions] = None,
         progress: Optional[ProgressFn] = None,
         cancel: Optional[CancelToken] = None,
+        content_vector: Optional[np.ndarray] = None,
     ) -> np.ndarray:
         """Stylize `content` (HxW[xC], uint8/uint16/float) -> new array of the same shape and
-        dtype. Raises Cancelled (and returns nothing) if `cancel` is set during the render."""
+        dtype. Raises Cancelled (and returns nothing) if `cancel` is set during the render.
+        `content_vector`: the picture's own style for strength below 1 (render_vector)."""
         opt = options or RenderOptions()
         check_array(content, "content image")
         prog = Progress(progress, cancel)
-        check_strength(opt.strength)  # before any work is done
         prog.report(0.0, "style")
-        vector = self.style_mix(styles, weights, opt.style_mode)
-        if opt.strength < 1.0:
-            vector = apply_strength(vector, self.content_vector(content), opt.strength)
+        vector = self.render_vector(content, styles, weights, opt.strength, opt.style_mode,
+                                    content_vector)
         prog.check()
         net = self.network(opt.model, opt.runtime)
         try:
@@ -263,6 +285,7 @@ class Engine:
         weights: Optional[Sequence[float]] = None,
         options: Optional[RenderOptions] = None,
         cancel: Optional[CancelToken] = None,
+        content_vector: Optional[np.ndarray] = None,
     ) -> np.ndarray:
         """The part `window` = (x, y, w, h), in working pixels, of what stylize() paints at the
         working size, painting only the tiles there (previews of a detail at 100 %). Float32
@@ -270,9 +293,8 @@ class Engine:
         opt = options or RenderOptions()
         check_array(content, "content image")
         prog = Progress(None, cancel)
-        vector = self.style_mix(styles, weights, opt.style_mode)
-        if opt.strength < 1.0:
-            vector = apply_strength(vector, self.content_vector(content), opt.strength)
+        vector = self.render_vector(content, styles, weights, opt.strength, opt.style_mode,
+                                    content_vector)
         net = self.network(opt.model, opt.runtime)
         return Render(content, net, vector, opt, prog).window(window)
 

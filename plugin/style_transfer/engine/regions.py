@@ -36,7 +36,7 @@ from .images import alpha_part, channels, color_part, from_float, to_float
 from .masks import as_map
 from .progress import CancelToken, Progress, ProgressFn
 from .render import RenderOptions
-from .style import apply_strength, check_strength
+from .style import check_strength
 
 if TYPE_CHECKING:
     from .core import Engine, StyleItem
@@ -127,7 +127,7 @@ def paint(engine: Engine, content: np.ndarray, styles: Sequence[StyleItem],
     regions = list(maps.regions)
     if not styles and not regions:
         raise InputError("Give a style, or at least one region with a style.")
-    check_strength(options.strength)
+    check_strength(options.strength)  # before any render: the levels run from 0 to it
     prog = Progress(progress, cancel)
 
     # -- per-pixel shares of each style source (global first) ---------------------------------
@@ -142,7 +142,6 @@ def paint(engine: Engine, content: np.ndarray, styles: Sequence[StyleItem],
     else:
         rest = np.ones((h, w), np.float32)
     sources: List[Tuple[np.ndarray, np.ndarray]] = []  # (style vector, share)
-    content_vec = content_vector
     mode = options.style_mode
     if styles and rest.max() > 0:
         sources.append((engine.style_mix(styles, weights, mode), rest))
@@ -187,17 +186,13 @@ def paint(engine: Engine, content: np.ndarray, styles: Sequence[StyleItem],
             weight = weight * cw
         if not weight.any():
             continue
-        if strength < 1.0:
-            if content_vec is None:
-                content_vec = engine.content_vector(content)
-            vector = apply_strength(vector, content_vec, strength)
-        # the vector carries the strength; the mask is applied once, after the blend
-        opts = replace(options, strength=1.0, scale=scale, mask=None)
+        # this level's strength and scale; the mask is applied once, after the blend
+        opts = replace(options, strength=strength, scale=scale, mask=None)
 
         def sub(f: float, stage: str, _n: int = n) -> None:
             prog.report((_n + f) / len(jobs), stage)
 
-        out = engine.stylize(content, [vector], None, opts, sub, cancel)
+        out = engine.stylize(content, [vector], None, opts, sub, cancel, content_vector)
         acc += to_float(out if out.ndim == 3 else out[:, :, None]) * weight[:, :, None]
         del out
 

@@ -158,8 +158,8 @@ def check_strength(strength: float) -> None:
 
 
 def apply_strength(style: np.ndarray, content: np.ndarray, strength: float) -> np.ndarray:
-    """strength*style + (1-strength)*content's own vector, as in the Magenta TF.js demo."""
-    check_strength(strength)
+    """strength*style + (1-strength)*content's own vector, as in the Magenta TF.js demo. Used
+    by Engine.render_vector only (which checks the strength): every render mixes there."""
     return (strength * style + (1.0 - strength) * content).astype(np.float32)
 
 

@@ -1,0 +1,42 @@
+"""Rules that must live in one place, checked on the plugin's own source (no run needed): a
+second copy is how they came to disagree before (issue 16)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Iterator, Tuple
+
+PLUGIN = Path(__file__).resolve().parents[1] / "plugin" / "style_transfer"
+
+
+def _sources() -> Iterator[Tuple[Path, ast.AST]]:
+    for path in sorted(PLUGIN.rglob("*.py")):
+        if "_deps" not in path.parts:
+            yield path, ast.parse(path.read_text(encoding="utf-8"), str(path))
+
+
+def _calls(tree: ast.AST) -> Iterator[ast.Call]:
+    return (n for n in ast.walk(tree) if isinstance(n, ast.Call))
+
+
+def _name(call: ast.Call) -> str:
+    f = call.func
+    return f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+
+
+def test_strength_is_mixed_once_and_never_undone() -> None:
+    """Engine.render_vector mixes the style with the picture's own vector; nobody mixes it
+    beforehand and passes strength=1.0 so the engine does not mix it twice."""
+    mixing, undoing = [], []
+    for path, tree in _sources():
+        rel = path.relative_to(PLUGIN).as_posix()
+        for call in _calls(tree):
+            if _name(call) == "apply_strength" and rel != "engine/core.py":
+                mixing.append(f"{rel}:{call.lineno}")
+            for kw in call.keywords:
+                if kw.arg == "strength" and isinstance(kw.value, ast.Constant) \
+                        and kw.value.value == 1.0:
+                    undoing.append(f"{rel}:{call.lineno}")
+    assert mixing == [], f"strength mixed outside Engine.render_vector: {mixing}"
+    assert undoing == [], f"strength=1.0 passed to undo a mix done before: {undoing}"
