@@ -40,3 +40,17 @@ def test_strength_is_mixed_once_and_never_undone() -> None:
                     undoing.append(f"{rel}:{call.lineno}")
     assert mixing == [], f"strength mixed outside Engine.render_vector: {mixing}"
     assert undoing == [], f"strength=1.0 passed to undo a mix done before: {undoing}"
+
+
+def test_the_per_os_folders_are_written_once() -> None:
+    """engine/folders.py alone reads the variables that name the user's folders (models, logs
+    and the pip cache used to compute them three times, and disagreed on an empty one)."""
+    names = ("XDG_DATA_HOME", "XDG_CACHE_HOME", "LOCALAPPDATA", "Application Support")
+    found = {}
+    for path, tree in _sources():
+        rel = path.relative_to(PLUGIN).as_posix()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and node.value in names and rel != "engine/folders.py":
+                found.setdefault(rel, []).append(node.value)
+    assert found == {}

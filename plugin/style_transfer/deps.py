@@ -2,7 +2,8 @@
 
 One copy of this logic, used twice: installer.py loads this file by path (it runs on a bare
 Python, outside any host), and the Krita docker imports it to offer *Install dependencies* after
-a zip-only install. Standard library only, Python >= 3.9, no import of the rest of the package.
+a zip-only install. Standard library only, Python >= 3.9; of the rest of the package only
+engine/folders.py (the per-OS folders, stdlib only too), loaded by path when this file is.
 
 The wheels go into `<package>/_deps`, a private folder style_transfer/__init__.py appends to
 sys.path (after the host's own folders, so the host's numpy always wins). They are fetched with
@@ -28,6 +29,15 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+try:
+    from .engine import folders
+except ImportError:  # loaded by file path (installer.py, on a bare Python): no parent package
+    _spec = importlib.util.spec_from_file_location(
+        "_style_transfer_folders", Path(__file__).with_name("engine") / "folders.py")
+    assert _spec is not None and _spec.loader is not None
+    folders = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(folders)
 
 #: what the plugin imports beyond the standard library (pip requirement strings). numpy is
 #: listed so the rest resolves against a compatible one, but it is not installed when the
@@ -132,16 +142,6 @@ def _has_pip(python: str) -> bool:
     return r.returncode == 0
 
 
-def _cache_dir() -> Path:
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "style-transfer" / "pip"
-
-
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -155,7 +155,7 @@ def pip_wheel(cache: Optional[Path] = None, say: Progress = lambda s: None) -> P
 
     Only a wheel whose sha256 matched PyPI's is ever kept in the cache, so a cached one is
     reused without asking the network again."""
-    cache = cache or _cache_dir()
+    cache = cache or folders.pip_dir()
     have = sorted(cache.glob("pip-*-py3-none-any.whl"), key=lambda p: p.stat().st_mtime)
     if have:
         return have[-1]

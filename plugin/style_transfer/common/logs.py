@@ -1,51 +1,59 @@
 """A rotating log file in the user's data folder: what a user attaches to a bug report, instead
-of tracebacks printed to a console nobody sees (krita-ai-diffusion does the same)."""
+of tracebacks printed to a console nobody sees (krita-ai-diffusion does the same).
+
+The file (and its folder) is made on the first record, not when a host creates its logger at
+import: a plugin that was only loaded leaves nothing behind."""
 
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import Dict
+from typing import IO, Any, Dict
 
-ENV_LOG_DIR = "STYLE_TRANSFER_LOG_DIR"
+from ..engine.folders import log_dir
+
 _loggers: Dict[str, logging.Logger] = {}
-
-
-def log_dir() -> Path:
-    """$STYLE_TRANSFER_LOG_DIR, else the per-OS data folder the model cache also lives in."""
-    if os.environ.get(ENV_LOG_DIR):
-        return Path(os.environ[ENV_LOG_DIR])
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
-    return base / "style-transfer" / "logs"
 
 
 def log_path(host: str) -> Path:
     return log_dir() / f"{host}.log"
 
 
+class _FileOnFirstRecord(RotatingFileHandler):
+    """3 files of 512 kB, opened (folder made) on the first record; stderr when the folder
+    cannot be written (read-only home, sandbox)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, maxBytes=512 * 1024, backupCount=2, encoding="utf-8", delay=True)
+        self._fallback: Any = None
+
+    def _open(self) -> IO[str]:
+        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+        return super()._open()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._fallback is None and self.stream is None:
+            try:
+                self.stream = self._open()
+            except OSError:
+                self._fallback = logging.StreamHandler(sys.stderr)
+                self._fallback.setFormatter(self.formatter)
+        if self._fallback is not None:
+            self._fallback.emit(record)
+        else:
+            super().emit(record)
+
+
 def logger(host: str) -> logging.Logger:
-    """The logger of `host` ("krita", "gimp"), writing to log_path(host): 3 files of 512 kB.
-    Falls back to stderr when the folder cannot be written (read-only home, sandbox)."""
+    """The logger of `host` ("krita", "gimp"), writing to log_path(host)."""
     if host in _loggers:
         return _loggers[host]
     log = logging.getLogger(f"style_transfer.{host}")
     log.setLevel(logging.INFO)
     log.propagate = False
-    try:
-        path = log_path(host)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = RotatingFileHandler(
-            path, maxBytes=512 * 1024, backupCount=2, encoding="utf-8")
-    except OSError:
-        handler = logging.StreamHandler(sys.stderr)
+    handler = _FileOnFirstRecord(log_path(host))
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
     _loggers[host] = log

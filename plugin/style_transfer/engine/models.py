@@ -5,7 +5,7 @@ Resolution order for a model file (first hit whose sha256 matches wins):
    (several separated by os.pathsep, i.e. ':' on Linux/macOS and ';' on Windows; an entry
    starting with http://, https:// or file:// is a base URL and keeps its ':' and port, see
    split_sources);
-2. the user's cache folder ($STYLE_TRANSFER_CACHE, else a per-OS data folder);
+2. the user's cache folder ($STYLE_TRANSFER_CACHE, else a per-OS data folder: folders.py);
 3. download from the manifest's upstream URLs into the cache, the way pooch does it: each
    attempt from each source writes a fresh temporary file in the cache folder, which is hashed
    and then renamed atomically; it is removed on any failure (HTTP error, hash mismatch, cut
@@ -32,22 +32,27 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, BinaryIO, Callable, Dict, List, Optional, Sequence, Tuple
 
 try:
+    from . import folders
     from .errors import ModelError
 except ImportError:  # loaded by file path (installer.py, on a bare Python): no parent package
     import importlib.util as _util
 
-    _spec = _util.spec_from_file_location("_style_transfer_errors",
-                                          Path(__file__).with_name("errors.py"))
-    assert _spec is not None and _spec.loader is not None
-    _errors = _util.module_from_spec(_spec)
-    _spec.loader.exec_module(_errors)
-    ModelError = _errors.ModelError
+    def _sibling(name: str) -> Any:
+        _spec = _util.spec_from_file_location(f"_style_transfer_{name}",
+                                              Path(__file__).with_name(f"{name}.py"))
+        assert _spec is not None and _spec.loader is not None
+        module = _util.module_from_spec(_spec)
+        _spec.loader.exec_module(module)
+        return module
+
+    folders = _sibling("folders")
+    ModelError = _sibling("errors").ModelError
 
 ENV_MODELS = "STYLE_TRANSFER_MODELS"
-ENV_CACHE = "STYLE_TRANSFER_CACHE"
+ENV_CACHE = folders.ENV_CACHE
 ENV_OFFLINE = "STYLE_TRANSFER_OFFLINE"
 ENV_MANIFEST = "STYLE_TRANSFER_MANIFEST"
 
@@ -201,15 +206,9 @@ def load_manifest(path: Optional[Path] = None) -> Dict[str, ModelSpec]:
 
 
 def default_cache_dir() -> Path:
-    if os.environ.get(ENV_CACHE):
-        return Path(os.environ[ENV_CACHE])
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "style-transfer" / "models"
+    """The model cache: $STYLE_TRANSFER_CACHE, else <the user's data folder>/style-transfer/
+    models (folders.py)."""
+    return folders.models_dir()
 
 
 def sha256_of(path: Path) -> str:
