@@ -12,9 +12,10 @@ for the host's Python version and platform with `pip install --target --python-v
 --platform --only-binary :all:`).
 
 Nothing is written twice: the wheel install is plugin/style_transfer/deps.py (the Krita docker's
-*Install dependencies* runs the same code) and the model list and store (cache folder, sha256,
-download) are plugin/style_transfer/engine/models.py; both are standard-library only and loaded
-here by path.
+*Install dependencies* runs the same code), the model list and store (cache folder, sha256,
+download) are plugin/style_transfer/engine/models.py, and the plugin's own folders (data, cache,
+logs; the rule for the variables that name them) are plugin/style_transfer/engine/folders.py;
+all are standard-library only and loaded here by path.
 
 Layout: the host-neutral parts come first (install record for an exact --uninstall, package
 copy, model fetch into the shared cache, the plan / --dry-run). Each program is a `Host`
@@ -36,7 +37,7 @@ import time
 import zipfile
 from pathlib import Path
 from types import ModuleType
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 REPO = Path(__file__).resolve().parent
 PACKAGE = "style_transfer"
@@ -55,6 +56,8 @@ def _load(name: str, path: Path) -> ModuleType:
     return module
 
 
+#: the plugin's own per-OS folders (data, cache, logs) and the rule for the variables naming them
+folders = _load("_style_transfer_folders", PACKAGE_SRC / "engine" / "folders.py")
 #: the wheels the plugin needs and how to install them (shared with the Krita docker)
 deps = _load("_style_transfer_deps", PACKAGE_SRC / "deps.py")
 #: the model list and the model store (cache folder, sha256, download) the engine uses
@@ -144,78 +147,117 @@ def mkdirs_recorded(folder: Path, record: Record, own_leaf: bool = False) -> Non
             record.created_dir(d)
 
 
+def _ini_lines(path: Path) -> Tuple[List[str], str]:
+    """The file's lines, each with its own line end as it is on disk (bytes, not text mode:
+    Windows' text mode and str.splitlines would both change them), and the line end to give
+    new lines: the file's own ("\r\n" or "\n")."""
+    text = path.read_bytes().decode("utf-8") if path.is_file() else ""
+    lines = [ln + "\n" for ln in text.split("\n")]
+    lines[-1] = lines[-1][:-1]  # after the last "\n": what follows it, often nothing
+    if not lines[-1]:
+        lines.pop()
+    eol = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    return lines, eol
+
+
+def _line_end(line: str) -> str:
+    return "\r\n" if line.endswith("\r\n") else "\n" if line.endswith("\n") else ""
+
+
+def _ini_key(line: str) -> str:
+    return line.split("=", 1)[0].strip()
+
+
 def ini_set(path: Path, section: str, key: str, value: str, record: Record) -> None:
     """Set key=value in an INI/KConfig file by editing lines, not by re-serialising: KConfig files
-    hold keys configparser mangles (case, '[$e]' markers), so everything else stays byte-identical.
+    hold keys configparser mangles (case, '[$e]' markers), so everything else stays byte-identical,
+    line ends included, and ini_restore gives back the very bytes the file had.
     """
     existed = path.is_file()
-    lines = path.read_text(encoding="utf-8").splitlines(True) if existed else []
+    lines, eol = _ini_lines(path)
     header = f"[{section}]"
     start = next((i for i, ln in enumerate(lines) if ln.strip() == header), None)
     edit: Dict[str, object] = {
         "file": str(path), "section": section, "key": key,
         "created_file": not existed, "created_section": start is None, "previous": None,
+        "previous_line": None, "added_eol": False, "added_blank": False,
     }
+
+    def end_the_last_line() -> None:  # before adding a line after it; undone by ini_restore
+        if lines and not _line_end(lines[-1]):
+            lines[-1] += eol
+            edit["added_eol"] = True
+
     if start is None:
-        if lines and not lines[-1].endswith("\n"):
-            lines[-1] += "\n"
+        end_the_last_line()
         if lines and lines[-1].strip():
-            lines.append("\n")
-        lines += [header + "\n", f"{key}={value}\n"]
+            lines.append(eol)
+            edit["added_blank"] = True
+        lines += [header + eol, f"{key}={value}{eol}"]
     else:
         end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")),
                    len(lines))
         for i in range(start + 1, end):
-            if lines[i].split("=", 1)[0].strip() == key:
+            if _ini_key(lines[i]) == key:
                 edit["previous"] = lines[i].split("=", 1)[1].rstrip("\r\n")
-                lines[i] = f"{key}={value}\n"
+                edit["previous_line"] = lines[i]
+                lines[i] = f"{key}={value}{_line_end(lines[i])}"
                 break
         else:
             ins = end
             while ins > start + 1 and not lines[ins - 1].strip():
                 ins -= 1  # keep the blank line(s) that separate this section from the next
-            if ins == len(lines) and lines and not lines[-1].endswith("\n"):
-                lines[-1] += "\n"
-            lines.insert(ins, f"{key}={value}\n")
+            if ins == len(lines):
+                end_the_last_line()
+            lines.insert(ins, f"{key}={value}{eol}")
     old = next((e for e in record.ini_edits if e["file"] == str(path) and e["key"] == key
                 and e["section"] == section), None)
     if old is None:  # a re-install keeps the state from before the FIRST install
         record.ini_edits.append(edit)
         record.save()  # recorded before the file changes
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(lines), encoding="utf-8")
+    path.write_bytes("".join(lines).encode("utf-8"))
 
 
 def ini_restore(edit: Dict[str, object]) -> None:
     path = Path(str(edit["file"]))
     if not path.is_file():
         return
+    lines, _ = _ini_lines(path)
     if edit["created_file"]:
-        rest = path.read_text(encoding="utf-8").strip()
+        rest = "".join(lines).replace("\r\n", "\n").strip()
         if rest in (f"[{edit['section']}]\n{edit['key']}=true", f"[{edit['section']}]"):
             path.unlink()  # nothing but our own line: the file did not exist before
             return
-    lines = path.read_text(encoding="utf-8").splitlines(True)
     header = f"[{edit['section']}]"
     start = next((i for i, ln in enumerate(lines) if ln.strip() == header), None)
     if start is None:
         return
     end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")),
                len(lines))
+    cut_at_end = False  # lines removed from the end of the file
     for i in range(start + 1, end):
-        if lines[i].split("=", 1)[0].strip() == edit["key"]:
+        if _ini_key(lines[i]) == edit["key"]:
             if edit["previous"] is None:
                 del lines[i]
                 end -= 1
-            else:
-                lines[i] = f"{edit['key']}={edit['previous']}\n"
+                cut_at_end = i == len(lines)
+            elif edit.get("previous_line"):
+                lines[i] = str(edit["previous_line"])
+            else:  # a record written before previous_line was kept
+                lines[i] = f"{edit['key']}={edit['previous']}{_line_end(lines[i])}"
             break
     body = [ln for ln in lines[start + 1:end] if ln.strip()]
     if edit["created_section"] and not body:
         del lines[start:end]
-        if start > 0 and start == len(lines) and not lines[start - 1].strip():
-            del lines[start - 1]  # the blank line we put before the section
-    path.write_text("".join(lines), encoding="utf-8")
+        cut_at_end = start == len(lines)
+        # the blank line we put before the section (records from before added_blank: any)
+        if start > 0 and cut_at_end and not lines[start - 1].strip() \
+                and edit.get("added_blank", True):
+            del lines[start - 1]
+    if cut_at_end and edit.get("added_eol") and lines:
+        lines[-1] = lines[-1].rstrip("\r\n")  # the file ended without one before
+    path.write_bytes("".join(lines).encode("utf-8"))
 
 
 def uninstall(record: Record, dry_run: bool, host: str = "") -> None:
@@ -293,13 +335,10 @@ def check_models_source(source: Optional[str], dry_run: bool) -> None:
                        "or --no-models.")
 
 
-def fetch_models(source: Optional[str], host: str, record: Record, dry_run: bool) -> None:
-    """Put a verified copy of every model in the manifest into the engine's cache, through the
-    engine's own store (engine/models.py, loaded by path). `source`: a folder or a base URL
-    (offline mirror); None = the manifest's own URLs. Valid files already there are kept."""
-    store = models.ModelStore(sources=[source] if source else [], allow_download=not source,
-                              asker="installer")
-    dest = store.cache_dir
+def join_shared(host: str, record: Record, dry_run: bool) -> Record:
+    """Name `host` in the shared record (in the model cache folder), with or without models:
+    the last host an uninstall removes takes the plugin's own files with it (release_cache)."""
+    dest = models.default_cache_dir()
     shared = Record(dest / CACHE_RECORD)
     if not dry_run:
         mkdirs_recorded(dest, shared)
@@ -308,6 +347,16 @@ def fetch_models(source: Optional[str], host: str, record: Record, dry_run: bool
         shared.save()
         record.cache = str(dest)
         record.save()
+    return shared
+
+
+def fetch_models(source: Optional[str], shared: Record, dry_run: bool) -> None:
+    """Put a verified copy of every model in the manifest into the engine's cache, through the
+    engine's own store (engine/models.py, loaded by path). `source`: a folder or a base URL
+    (offline mirror); None = the manifest's own URLs. Valid files already there are kept."""
+    store = models.ModelStore(sources=[source] if source else [], allow_download=not source,
+                              asker="installer")
+    dest = store.cache_dir
     for spec in store.manifest.values():
         final = dest / spec.file
         if store.verified(final, spec):
@@ -327,7 +376,8 @@ def fetch_models(source: Optional[str], host: str, record: Record, dry_run: bool
 
 
 def release_cache(dest: Path, host: str, dry_run: bool) -> None:
-    """Uninstall of one host: the model files go only when no other host uses them."""
+    """Uninstall of one host: the model files, logs and caches go only when no other host
+    uses them."""
     shared = Record(dest / CACHE_RECORD)
     if not shared.path.is_file():
         return
@@ -338,9 +388,37 @@ def release_cache(dest: Path, host: str, dry_run: bool) -> None:
             shared.hosts = others
             shared.save()
         return
+    remove_own_files(dry_run)
     # the engine's derived files (compiled networks) go with the models they came from
     shared.created(dest / models.DERIVED_CACHE)
     uninstall(shared, dry_run)
+    for folder in (folders.data_dir(), folders.cache_dir()):
+        remove_if_empty(folder, dry_run)
+
+
+def remove_own_files(dry_run: bool) -> None:
+    """The files the plugin wrote for itself while it ran (folders.py): each host's log and
+    its rotated copies (common/logs.py), the pip wheel *Install dependencies* downloaded
+    (deps.pip_wheel), and their folders once empty. Layer styles a user saved stay."""
+    found = []
+    for host in HOSTS:
+        found += folders.log_dir().glob(f"{host.log_name}.log")
+        found += folders.log_dir().glob(f"{host.log_name}.log.[0-9]*")
+    found += folders.pip_dir().glob("pip-*.whl")
+    found += folders.pip_dir().glob(".pip-*.part")
+    for p in sorted(found):
+        log(f"  remove {p}")
+        if not dry_run:
+            p.unlink()
+    remove_if_empty(folders.data_dir() / "logs", dry_run)  # never a folder the user named
+    remove_if_empty(folders.pip_dir(), dry_run)
+
+
+def remove_if_empty(folder: Path, dry_run: bool) -> None:
+    if folder.is_dir() and not any(folder.iterdir()):
+        log(f"  remove empty {folder}")
+        if not dry_run:
+            folder.rmdir()
 
 
 # == hosts =====================================================================================
@@ -366,6 +444,7 @@ class Host:
 
     name = "host"
     flag = "--host"
+    log_name = "host"  # the host's log file is <log folder>/<log_name>.log (common/logs.py)
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
@@ -427,6 +506,7 @@ class Host:
 class KritaHost(Host):
     name = "Krita"
     flag = "--krita"
+    log_name = "krita"
     FLATPAK_ID = "org.kde.krita"
 
     @classmethod
@@ -451,7 +531,7 @@ class KritaHost(Host):
         return Path.home() / ".var" / "app" / self.FLATPAK_ID
 
     def _native_linux(self) -> bool:
-        data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+        data = folders.os_folder("XDG_DATA_HOME", Path.home() / ".local" / "share")
         return (shutil.which("krita") is not None or (data / "krita").is_dir()
                 or not self._flatpak_root().is_dir())
 
@@ -459,25 +539,23 @@ class KritaHost(Host):
         if self.args.krita_dir:
             return Path(self.args.krita_dir).expanduser()
         if sys.platform == "win32":
-            return Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming") / "krita"
+            return folders.os_folder("APPDATA", Path.home() / "AppData" / "Roaming") / "krita"
         if sys.platform == "darwin":
             return Path.home() / "Library" / "Application Support" / "krita"
         if self._native_linux():
-            data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-            return Path(data) / "krita"
+            data = folders.os_folder("XDG_DATA_HOME", Path.home() / ".local" / "share")
+            return data / "krita"
         return self._flatpak_root() / "data" / "krita"
 
     def config_file(self) -> Path:
         if self.args.krita_config:
             return Path(self.args.krita_config).expanduser()
         if sys.platform == "win32":
-            return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / (
-                "kritarc")
+            return folders.os_folder("LOCALAPPDATA", Path.home() / "AppData" / "Local") / "kritarc"
         if sys.platform == "darwin":
             return Path.home() / "Library" / "Preferences" / "kritarc"
         if self._native_linux():
-            cfg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-            return Path(cfg) / "kritarc"
+            return folders.os_folder("XDG_CONFIG_HOME", Path.home() / ".config") / "kritarc"
         return self._flatpak_root() / "config" / "kritarc"
 
     def pykrita(self) -> Path:
@@ -562,6 +640,7 @@ class GimpHost(Host):
 
     name = "GIMP"
     flag = "--gimp"
+    log_name = "gimp"
     FLATPAK_ID = "org.gimp.GIMP"
     PLUGIN = "style-transfer"
     ENTRY_SRC = PACKAGE_SRC / "gimp" / "style-transfer.py"
@@ -586,7 +665,7 @@ class GimpHost(Host):
 
     def _native_linux(self) -> bool:
         # A Flatpak-only GIMP keeps its config under ~/.var/app; anything else is native.
-        cfg = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+        cfg = folders.os_folder("XDG_CONFIG_HOME", Path.home() / ".config")
         return (shutil.which("gimp-3.0") is not None or shutil.which("gimp") is not None
                 or (cfg / "GIMP").is_dir() or not self._flatpak_root().is_dir())
 
@@ -603,11 +682,11 @@ class GimpHost(Host):
             d = Path(self.args.gimp_dir).expanduser()
             return d / "plug-ins" if d.name != "plug-ins" and (d / "plug-ins").is_dir() else d
         if sys.platform == "win32":
-            root = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming") / "GIMP"
+            root = folders.os_folder("APPDATA", Path.home() / "AppData" / "Roaming") / "GIMP"
         elif sys.platform == "darwin":
             root = Path.home() / "Library" / "Application Support" / "GIMP"
         elif self._native_linux():
-            root = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "GIMP"
+            root = folders.os_folder("XDG_CONFIG_HOME", Path.home() / ".config") / "GIMP"
         else:
             root = self._flatpak_root() / "config" / "GIMP"
         return self._version_dir(root) / "plug-ins"
@@ -747,8 +826,9 @@ def install(host: Host, args: argparse.Namespace) -> None:
     host.install_extra(record, dry)
     if not dry:
         record.save()
+    shared = join_shared(host.name, record, dry)
     if not args.no_models:
-        fetch_models(args.models, host.name, record, dry)
+        fetch_models(args.models, shared, dry)
     log("Done." if not dry else "(dry run: nothing was changed)")
 
 

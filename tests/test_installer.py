@@ -16,7 +16,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "krita"))
-from kritatest import run_installer  # noqa: E402
+from kritatest import run_installer, user_env  # noqa: E402
 
 #: pip's normal per-user cache, so the wheels are downloaded once, not once per home
 os.environ.setdefault("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))
@@ -120,6 +120,49 @@ def test_uninstalling_one_host_keeps_the_models_the_other_uses(tmp_path: Path,
     gimp_gone = run_installer(home, None, *gimp, "--uninstall")
     assert gimp_gone.returncode == 0, gimp_gone.stderr
     assert tree(home) == before  # the last host out removes the models too
+
+
+def test_the_last_host_out_removes_the_plugins_own_logs_and_caches(tmp_path: Path,
+                                                                  models_dir: Path) -> None:
+    """What the plugin wrote for itself while it ran in Krita (its log, pip's wheel kept by
+    *Install dependencies*) goes with the last host; an uninstall used to leave
+    style-transfer/logs/krita.log behind."""
+    home = fresh_home(tmp_path)
+    before = tree(home)
+    assert run_installer(home, models_dir, *KRITA).returncode == 0
+    pykrita = home / "data" / "krita" / "pykrita"
+    ran = ("from style_transfer.common.logs import logger\n"
+           "logger('krita').warning('a job failed')\n")
+    env = dict(user_env(home), PYTHONPATH=str(pykrita))
+    r = subprocess.run([sys.executable, "-c", ran], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert (home / "data" / "style-transfer" / "logs" / "krita.log").stat().st_size > 0
+    pip = home / "cache" / "style-transfer" / "pip"  # where deps.pip_wheel keeps it
+    pip.mkdir(parents=True)
+    (pip / "pip-25.0-py3-none-any.whl").write_bytes(b"pip")
+    gone = run_installer(home, None, "--uninstall")
+    assert gone.returncode == 0, gone.stderr
+    assert tree(home) == before
+
+
+@pytest.mark.parametrize("kritarc", [
+    b"[General]\r\nfoo=1",  # Windows line ends, no newline at the end, no [python] section
+    b"[General]\r\nfoo=1\r\n\r\n[python]\r\nenable_other=true",  # our section, at the end
+    b"[python]\nenable_style_transfer = false\n[Zed]\nx=1\n",  # our key, set otherwise
+    b"[General]\nfoo=1\n\n",  # a blank line of the user's own at the end
+])
+def test_kritarc_round_trip_is_byte_identical(tmp_path: Path, kritarc: bytes) -> None:
+    installer = load_installer()
+    rc = tmp_path / "kritarc"
+    rc.write_bytes(kritarc)
+    record = installer.Record(tmp_path / "record.json")
+    installer.ini_set(rc, "python", "enable_style_transfer", "true", record)
+    edited = rc.read_bytes()
+    assert b"enable_style_transfer=true" in edited
+    assert (b"\r\n" in edited) == (b"\r\n" in kritarc) and b"\r\r" not in edited
+    assert edited.count(b"\n") == edited.count(b"\r\n") or b"\r\n" not in kritarc
+    installer.uninstall(installer.Record(record.path), dry_run=False)
+    assert rc.read_bytes() == kritarc
 
 
 def test_installer_has_no_model_store_of_its_own(tmp_path: Path) -> None:
