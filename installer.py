@@ -845,7 +845,7 @@ def build_zip(out_dir: Path) -> Path:
     and the package folder at the top, with a directory entry for every folder. It holds no
     wheels (they depend on Krita's Python): the docker offers *Install dependencies* (deps.py)."""
     version = re.search(r'__version__ = "([^"]+)"',
-                        (PACKAGE_SRC / "__init__.py").read_text(encoding="utf-8"))
+                        (PACKAGE_SRC / "version.py").read_text(encoding="utf-8"))
     out = out_dir / f"{PACKAGE}-krita-{version.group(1) if version else 'dev'}.zip"
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.part")

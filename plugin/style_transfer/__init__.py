@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import sys
 
-__version__ = "0.1.0"
+from .version import __version__
+
+__all__ = ["DEPS_DIR", "__version__"]
 
 #: where installer.py puts the wheels (ai-edge-litert, Pillow, ...) built for the host's Python
 DEPS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_deps")

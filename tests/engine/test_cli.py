@@ -29,6 +29,30 @@ def test_version(tmp_path: Path) -> None:
     assert runtime.startswith(("runtime: OpenVINO ", "runtime: LiteRT ")), runtime
 
 
+def test_one_version_for_the_command_the_package_and_the_zip(tmp_path: Path) -> None:
+    """A bump of plugin/style_transfer/version.py reaches `--version`, the package's
+    __version__ and the name `installer.py --zip` gives the zip (they came from two files)."""
+    copy = tmp_path / "repo"
+    shutil.copytree(REPO / "plugin", copy / "plugin",
+                    ignore=shutil.ignore_patterns("__pycache__", "_deps"))
+    shutil.copytree(REPO / "models", copy / "models")
+    shutil.copy(REPO / "installer.py", copy)
+    version_py = copy / "plugin" / "style_transfer" / "version.py"
+    version_py.write_text(version_py.read_text(encoding="utf-8").replace(
+        f'"{__version__}"', '"9.8.7"'), encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(copy / "plugin"), STYLE_TRANSFER_RUNTIME="litert")
+    cli = subprocess.run([sys.executable, "-m", "style_transfer.cli", "--version"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert cli.stdout.splitlines()[0] == "style-transfer 9.8.7", cli.stdout + cli.stderr
+    package = subprocess.run([sys.executable, "-c", "import style_transfer as s; "
+                              "print(s.__version__)"], env=env, capture_output=True, text=True)
+    assert package.stdout.strip() == "9.8.7", package.stderr
+    zipped = subprocess.run([sys.executable, str(copy / "installer.py"), "--zip",
+                             str(tmp_path / "dist")], capture_output=True, text=True)
+    assert zipped.returncode == 0, zipped.stderr
+    assert [p.name for p in (tmp_path / "dist").iterdir()] == ["style_transfer-krita-9.8.7.zip"]
+
+
 def test_version_names_the_runtime_asked_for(tmp_path: Path) -> None:
     env = {"STYLE_TRANSFER_RUNTIME": "litert"}
     r = subprocess.run([sys.executable, "-m", "style_transfer.cli", "--version"], cwd=tmp_path,
