@@ -350,12 +350,21 @@ def join_shared(host: str, record: Record, dry_run: bool) -> Record:
     return shared
 
 
+def models_hint(allow_download: bool) -> str:
+    """The installer's fix for a model it could not get (downloads are off exactly when
+    --models was given)."""
+    if not allow_download:
+        return "Fix: check that --models names a folder or base URL holding the .tflite files."
+    return ("Fix: check the network connection and run installer.py again, or pass --models "
+            "DIR|URL (a folder or mirror holding the .tflite files).")
+
+
 def fetch_models(source: Optional[str], shared: Record, dry_run: bool) -> None:
     """Put a verified copy of every model in the manifest into the engine's cache, through the
     engine's own store (engine/models.py, loaded by path). `source`: a folder or a base URL
     (offline mirror); None = the manifest's own URLs. Valid files already there are kept."""
     store = models.ModelStore(sources=[source] if source else [], allow_download=not source,
-                              asker="installer")
+                              hint=models_hint)
     dest = store.cache_dir
     for spec in store.manifest.values():
         final = dest / spec.file

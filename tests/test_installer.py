@@ -188,7 +188,7 @@ import importlib.util as u, sys
 s = u.spec_from_file_location("m", {str(REPO / "plugin/style_transfer/engine/models.py")!r})
 m = u.module_from_spec(s); sys.modules["m"] = m; s.loader.exec_module(m)
 store = m.ModelStore(sources=[{str(models_dir)!r}], cache_dir={str(tmp_path / "c")!r},
-                     allow_download=False, asker="installer")
+                     allow_download=False)
 print(store.fetch("int8"))
 empty = m.ModelStore(sources=[], cache_dir={str(tmp_path / "e")!r}, allow_download=False)
 try:

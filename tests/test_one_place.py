@@ -54,3 +54,71 @@ def test_the_per_os_folders_are_written_once() -> None:
                     and node.value in names and rel != "engine/folders.py":
                 found.setdefault(rel, []).append(node.value)
     assert found == {}
+
+
+def _imports() -> dict:
+    """{module: set of the package's modules it imports}, function-level imports included
+    (a lazy import is still an arrow: it only hides a circle until run time)."""
+    def name_of(path: Path) -> str:
+        parts = list(path.relative_to(PLUGIN.parent).with_suffix("").parts)
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    modules = {name_of(p): p for p, _ in _sources()}
+    graph: dict = {m: set() for m in modules}
+    for path, tree in _sources():
+        me = name_of(path)
+        package = me if path.name == "__init__.py" else me.rpartition(".")[0]
+        for node in ast.walk(tree):
+            targets = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = package
+                for _ in range(node.level - 1):
+                    base = base.rpartition(".")[0]
+                base = (f"{base}.{node.module}" if node.module else base) if node.level \
+                    else node.module or ""
+                # `from pkg import mod` imports the module; `from pkg import name`, pkg itself
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base
+                           for a in node.names]
+            for t in targets:
+                while t and t not in modules:
+                    t = t.rpartition(".")[0]
+                # a module's own packages are imported before it anyway: no arrow of its own
+                if t and t != me and not me.startswith(t + "."):
+                    graph[me].add(t)
+    return graph
+
+
+def test_no_import_circles() -> None:
+    """A circle of imports means a function sits in the wrong module (common/maps <->
+    common/preview and gimp/plugin <-> gimp/dialog were two)."""
+    graph = _imports()
+    index: dict = {}
+    low: dict = {}
+    stack: list = []
+    circles = []
+
+    def visit(v: str) -> None:  # Tarjan's strongly connected components
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            part = []
+            while True:
+                w = stack.pop()
+                part.append(w)
+                if w == v:
+                    break
+            if len(part) > 1:
+                circles.append(sorted(part))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    assert circles == []

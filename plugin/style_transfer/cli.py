@@ -18,10 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
+from .common.messages import UserError, load_engine, missing_message, user_message
+from .engine.models import fix_hint
 from .version import __version__
 
 IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif"}
 PROG = "style-transfer"
+#: the command line's own fixes, for messages the engine and common/messages.py word
+MODELS_HINT = fix_hint(f"run `{PROG} models fetch`", "pass --models DIR")
+INSTALL_HINT = ("Fix: install them into that Python with pip (`pip install .` in the "
+                "style-transfer folder brings every one).")
 
 
 #: Our own default outputs (NAME-stylized.png, NAME-stylized-2.png): skipped in folders
@@ -295,7 +301,7 @@ def _warm_up(engine, args: argparse.Namespace, first: Path) -> Future:
 def run_stylize(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .engine import CancelToken, Engine, EngineError, RenderOptions
+    from .engine import CancelToken, EngineError, RenderOptions
     from .engine.images import load_image, save_image
     from .engine.runtime import native_stderr_silenced
     from .engine.style import save_preset
@@ -310,7 +316,8 @@ def run_stylize(args: argparse.Namespace) -> int:
         raise UsageError(f"{len(args.weights)} weights for {len(args.style)} styles")
 
     try:
-        engine = Engine(models=args.models, threads=args.threads, runtime=args.runtime)
+        engine = load_engine(INSTALL_HINT, MODELS_HINT, sources=[args.models] if args.models
+                             else None, threads=args.threads, runtime=args.runtime)
         _check_writable(written)  # before any render: a failure must not cost the user its time
         engine.check_models(args.model)
         with native_stderr_silenced():  # keep stderr for our one-line messages
@@ -329,8 +336,8 @@ def run_stylize(args: argparse.Namespace) -> int:
             save_preset(args.save_preset, name, vector, thumb)
         mask = load_image(args.mask) if args.mask else None
         warm.result()  # its errors (e.g. --runtime openvino not installed) are ours
-    except EngineError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
+    except (EngineError, UserError) as e:
+        print(f"{PROG}: error: {user_message(e)}", file=sys.stderr)
         return 1
 
     failures = 0
@@ -360,7 +367,8 @@ def run_stylize(args: argparse.Namespace) -> int:
         except (EngineError, OSError) as e:  # OSError: the disk filled up, the folder went...
             failures += 1
             bar.close()
-            what = e if isinstance(e, EngineError) else f"{dst}: cannot write ({e.strerror or e})"
+            what = (user_message(e) if isinstance(e, EngineError)
+                    else f"{dst}: cannot write ({e.strerror or e})")
             print(f"{PROG}: error: {what}", file=sys.stderr)
             continue
         bar.close()
@@ -441,7 +449,7 @@ def run_models(argv: Sequence[str]) -> int:
 
     args = build_models_parser().parse_args(argv)
     sources = [s for s in (getattr(args, "source", None), args.models) if s]
-    store = ModelStore(sources=sources or None)
+    store = ModelStore(sources=sources or None, hint=MODELS_HINT)
     if args.action == "list":
         print(f"{'id':26} {'role':12} {'precision':20} {'MB':>6}  where")
         for spec, path, notes in store.status():
@@ -461,7 +469,7 @@ def run_models(argv: Sequence[str]) -> int:
                 print(f"{spec.id}: ok ({store.cache_dir / spec.file})")
             except EngineError as e:
                 failed += 1
-                print(f"{PROG}: error: {e}", file=sys.stderr)
+                print(f"{PROG}: error: {user_message(e)}", file=sys.stderr)
         return 1 if failed else 0
     bad = 0
     for spec, path, notes in store.status():
@@ -507,6 +515,11 @@ def _main(argv: List[str]) -> int:
     except UsageError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
+    except ImportError as e:  # numpy, Pillow, tqdm... missing: one line naming them
+        if not e.name or e.name.split(".")[0] == __package__:
+            raise  # our own code: a bug, with its traceback
+        print(f"{PROG}: error: {missing_message(INSTALL_HINT, error=e)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt as e:  # Ctrl+C or SIGTERM: temporary files are already removed
         how = "terminated" if isinstance(e, Terminated) else "interrupted"
         print(f"{PROG}: {how}; no partial output was written", file=sys.stderr)

@@ -71,11 +71,28 @@ def requirement_name(req: str) -> str:
     return canonical(re.split(r"[<>=!~ ;\[]", req, maxsplit=1)[0])
 
 
-def missing() -> List[str]:
-    """pip names of the requirements whose module the running Python cannot find."""
+def pip_name(module: str) -> str:
+    """The pip name of a top-level module ("PIL" -> "pillow"); others are their own."""
+    return next((dist for dist, name in MODULES.items() if name == module), module)
+
+
+def missing(error: Optional[BaseException] = None) -> List[str]:
+    """pip names of the requirements whose module the running Python cannot find: the one
+    detection every front end uses (common/messages.py words it). With the ImportError of a
+    failed import, also the package of the module it names, when that cannot be found either
+    and is not the plugin's own (tqdm for the CLI, say)."""
     importlib.invalidate_caches()  # a folder filled since start-up is seen
-    return [requirement_name(req) for req in REQUIREMENTS
-            if importlib.util.find_spec(MODULES[requirement_name(req)]) is None]
+    names = [requirement_name(req) for req in REQUIREMENTS
+             if importlib.util.find_spec(MODULES[requirement_name(req)]) is None]
+    module = (getattr(error, "name", None) or "").split(".")[0]
+    if module and module != "style_transfer" and pip_name(module) not in names:
+        try:
+            absent = importlib.util.find_spec(module) is None
+        except (ImportError, ValueError):
+            absent = True
+        if absent:
+            names.append(pip_name(module))
+    return names
 
 
 def deps_dir(package_dir: Path) -> Path:

@@ -11,7 +11,6 @@ import shutil
 import sys
 import threading
 import time
-import types
 from pathlib import Path
 from typing import Dict, Iterator, List
 
@@ -58,7 +57,7 @@ def test_corrupted_local_file_is_never_used(models_dir: Path, tmp_path: Path) ->
     msg = str(e.value)
     assert "sha256" in msg and spec.file in msg
     # downloads are off: only a folder can help, so the message offers that and nothing else
-    assert "--models DIR" in msg and "STYLE_TRANSFER_MODELS" in msg
+    assert "STYLE_TRANSFER_MODELS" in msg and "downloads are off" in msg
     assert "models fetch" not in msg and "installer.py" not in msg
     # an engine pointed at it says the same instead of running a wrong model
     eng = Engine(store=store)
@@ -73,9 +72,21 @@ def test_unknown_model_id_lists_the_known_ones(models_dir: Path, tmp_path: Path)
 
 
 def test_missing_model_message_offers_what_works_for_who_asks(tmp_path: Path) -> None:
-    def message(asker: str, allow_download: bool) -> str:
+    """Each front end passes its own fix (the engine names none): the CLI a command, Krita its
+    docker button, GIMP and the installer installer.py; with downloads off only a folder."""
+    from style_transfer import cli
+    from style_transfer.gimp import host as gimp
+    from style_transfer.krita import setup as krita
+
+    sys.path.insert(0, str(REPO))
+    try:
+        import installer
+    finally:
+        sys.path.remove(str(REPO))
+
+    def message(hint, allow_download: bool) -> str:
         store = ModelStore(sources=[str(tmp_path)], cache_dir=tmp_path / "c",
-                           allow_download=allow_download, asker=asker, retries=1)
+                           allow_download=allow_download, hint=hint, retries=1)
         store.manifest = {SMALL: store.manifest[SMALL]}
         if allow_download:  # no network in tests: an upstream that refuses at once
             spec = store.manifest[SMALL]
@@ -85,23 +96,22 @@ def test_missing_model_message_offers_what_works_for_who_asks(tmp_path: Path) ->
             store.path(SMALL)
         return str(e.value)
 
-    cli = message("cli", True)
-    assert "style-transfer models fetch" in cli and "installer.py" not in cli
-    cli_offline = message("cli", False)
-    assert "models fetch" not in cli_offline and "installer.py" not in cli_offline
-    assert "--models DIR" in cli_offline and "STYLE_TRANSFER_OFFLINE=1" in cli_offline
-    assert "Download models" in message("krita", True)
-    assert "Download models" not in message("krita", False)
-    assert "installer.py --gimp" in message("gimp", True)
-    assert "installer.py --gimp --models DIR" in message("gimp", False)
-    assert "models fetch" not in message("gimp", True) + message("krita", True)
-    # a host that forgets to say who it is still gets its own hint (the module Krita provides)
-    with pytest.MonkeyPatch.context() as mp:
-        fake = types.ModuleType("krita")
-        fake.Krita = type("Krita", (), {"instance": staticmethod(lambda: None)})
-        mp.setitem(sys.modules, "krita", fake)
-        assert ModelStore(cache_dir=tmp_path, allow_download=False).asker == "krita"
-    assert ModelStore(cache_dir=tmp_path, allow_download=False).asker == "cli"
+    on = message(cli.MODELS_HINT, True)
+    assert "style-transfer models fetch" in on and "installer.py" not in on
+    off = message(cli.MODELS_HINT, False)
+    assert "models fetch" not in off and "installer.py" not in off
+    assert "--models DIR" in off and "STYLE_TRANSFER_OFFLINE=1" in off
+    assert "Download models" in message(krita.MODELS_HINT, True)
+    assert "Download models" not in message(krita.MODELS_HINT, False)
+    assert "installer.py --gimp" in message(gimp.MODELS_HINT, True)
+    assert "installer.py --gimp --models DIR" in message(gimp.MODELS_HINT, False)
+    assert "models fetch" not in message(gimp.MODELS_HINT, True) + message(
+        krita.MODELS_HINT, True)
+    assert "check that --models names a folder" in message(installer.models_hint, False)
+    # no hint given: the folder, which works for whoever asks, and no program named
+    plain = message(None, True)
+    assert "STYLE_TRANSFER_MODELS" in plain and "installer.py" not in plain
+    assert "models fetch" not in plain and "Download" not in plain
 
 
 def test_one_model_list_with_labels() -> None:

@@ -97,46 +97,33 @@ def model_label(name: str) -> str:
     return next((c.label for c in _CHOICES if c.name == name), name)
 
 
-#: who shows the missing-model message: each can offer only what works for its users
-ASKERS = ("cli", "krita", "gimp", "installer")
+#: A front end's "Fix: ..." sentence for a missing model, given whether downloads are allowed.
+#: Each front end offers what works for its users and passes its own (the CLI, the Krita
+#: docker, the GIMP plug-in, installer.py): the engine names none of them.
+FixHint = Callable[[bool], str]
 
 
-def running_host() -> str:
-    """"krita" inside Krita, "gimp" inside a GIMP plug-in, else "cli"."""
-    # Krita's own module has Krita.instance (a folder named krita on sys.path would not)
-    if hasattr(getattr(sys.modules.get("krita"), "Krita", None), "instance"):
-        return "krita"
-    if "gi.repository.Gimp" in sys.modules:
-        return "gimp"
-    return "cli"
-
-
-def fix_hint(asker: str = "cli", allow_download: bool = True) -> str:
-    """The "Fix: ..." sentence of a missing-model message, for the program that shows it.
-
-    Downloads off (STYLE_TRANSFER_OFFLINE=1): only a folder can help, so offer that alone."""
-    folder = f"point {ENV_MODELS} at a folder (or base URL) that holds the .tflite files"
-    if asker == "krita":
-        fetch = "press Download models in the Style Transfer docker"
-        rerun = "run `python3 installer.py --models DIR` again"
-    elif asker == "installer":  # downloads are off exactly when --models was given
+def fix_hint(fetch: str, rerun: str) -> FixHint:
+    """The usual sentence from a front end's two ways to the models: `fetch` (downloads them,
+    e.g. "run `style-transfer models fetch`") and `rerun` (takes them from a folder, e.g.
+    "pass --models DIR"). Downloads off (STYLE_TRANSFER_OFFLINE=1): only a folder can help, so
+    that alone is offered."""
+    def hint(allow_download: bool) -> str:
         if not allow_download:
-            return "Fix: check that --models names a folder or base URL holding the .tflite files."
-        return ("Fix: check the network connection and run installer.py again, or pass --models "
-                "DIR|URL (a folder or mirror holding the .tflite files).")
-    elif asker == "gimp":
-        fetch = "run `python3 installer.py --gimp` again (it downloads the models)"
-        rerun = "run `python3 installer.py --gimp --models DIR` again"
-    else:
-        fetch = "run `style-transfer models fetch`"
-        rerun = "pass --models DIR"
-    if not allow_download:
-        return f"Fix: {rerun}, or {folder} (downloads are off: {ENV_OFFLINE}=1)."
-    return f"Fix: {fetch}, or {rerun}, or {folder}."
+            return f"Fix: {rerun}, or {_FOLDER} (downloads are off: {ENV_OFFLINE}=1)."
+        return f"Fix: {fetch}, or {rerun}, or {_FOLDER}."
+
+    return hint
 
 
-#: the CLI's hint with downloads allowed (kept for callers that print it as it is)
-FIX_HINT = fix_hint()
+_FOLDER = f"point {ENV_MODELS} at a folder (or base URL) that holds the .tflite files"
+
+
+def folder_hint(allow_download: bool) -> str:
+    """The hint when the front end gives none: the folder, which works whoever asks."""
+    offline = "" if allow_download else f" (downloads are off: {ENV_OFFLINE}=1)"
+    return f"Fix: {_FOLDER}{offline}."
+
 
 DownloadProgress = Callable[[int, int], None]  # (bytes done, bytes total)
 
@@ -265,10 +252,10 @@ class ModelStore:
         allow_download: Optional[bool] = None,
         manifest: Optional[Dict[str, ModelSpec]] = None,
         retries: int = 3,
-        asker: Optional[str] = None,
+        hint: Optional[FixHint] = None,
     ) -> None:
-        """`asker`: "cli", "krita", "gimp" or "installer", who shows a missing-model message
-        (fix_hint); None = the host this runs in (so Krita never offers a shell command)."""
+        """`hint`: the "Fix: ..." sentence of a missing-model message, from the front end that
+        shows it (fix_hint); default folder_hint."""
         if sources is None:
             sources = split_sources(os.environ.get(ENV_MODELS, ""))
         self.sources: List[str] = [str(s) for s in sources]
@@ -278,7 +265,7 @@ class ModelStore:
         self.allow_download = allow_download
         self.manifest = manifest if manifest is not None else load_manifest()
         self.retries = retries
-        self.asker = asker or running_host()
+        self.hint: FixHint = hint or folder_hint
         self._verified: Dict[Tuple[str, int, float], bool] = {}
 
     # -- lookup -------------------------------------------------------------------------------
@@ -336,7 +323,7 @@ class ModelStore:
         )
         raise ModelError(
             f"Model file {spec.file} ({spec.id}) is not available. "
-            f"{fix_hint(self.asker, self.allow_download)} "
+            f"{self.hint(self.allow_download)} "
             f"(Searched: {where}, {self.cache_dir}; {details}.)"
         )
 

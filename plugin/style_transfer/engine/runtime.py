@@ -48,8 +48,8 @@ def interpreter_class() -> Any:
         return tf.lite.Interpreter
     except ImportError:
         raise DependencyError(
-            "The TFLite runtime is not installed. Fix: `pip install ai-edge-litert` in the Python "
-            "that runs this plugin (installer.py does this for Krita and GIMP)."
+            "The TFLite runtime is not installed. Fix: `pip install ai-edge-litert` in the "
+            "Python that runs this program."
         ) from None
 
 

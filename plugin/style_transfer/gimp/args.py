@@ -18,6 +18,7 @@ from typing import Dict, List, Optional, Tuple
 
 from gi.repository import Gimp, GObject
 
+from ..common.messages import UserError
 from ..common.settings import DEFAULT_MODEL, DEFAULT_RUNTIME, JobSettings, MapRef, StyleRef
 from ..common.texts import KEEP_COLORS_HELP, RUNTIME_CHOICES, SCALE_HELP, STRENGTH_HELP
 
@@ -42,7 +43,7 @@ _FALLBACK_MODELS: Tuple[Tuple[str, str, str], ...] = (
     ("int8-fixed", "Fastest (full int8)", "int8-fixed"))
 
 
-class PlugInError(Exception):
+class PlugInError(UserError):
     """A failure whose message is meant for the user as it is (one line)."""
 
 

@@ -23,9 +23,10 @@ gi.require_version("Gtk", "3.0")
 gi.require_version("Gdk", "3.0")
 from gi.repository import Gdk, Gimp, GimpUi, GLib, Gtk  # noqa: E402
 
+from ..common.messages import is_cancel  # noqa: E402
 from . import args, job  # noqa: E402
+from .host import describe_failure, log, new_engine  # noqa: E402
 from .map_choice import MapChoice, connect_sync  # noqa: E402
-from .plugin import describe_failure, is_cancel, log, new_engine  # noqa: E402
 from .preview_pane import PreviewPane  # noqa: E402
 from .style_rows import StyleRows  # noqa: E402
 

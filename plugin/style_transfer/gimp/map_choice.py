@@ -18,7 +18,7 @@ gi.require_version("Gtk", "3.0")
 from gi.repository import Gimp, Gtk  # noqa: E402
 
 from . import args  # noqa: E402
-from .plugin import log  # noqa: E402
+from .host import log  # noqa: E402
 
 
 def map_items(image: Gimp.Image) -> List[Tuple[str, str, str]]:

@@ -3,8 +3,8 @@
 GIMP starts the plug-in process twice: once to query the procedures it registers (no run), and
 once per call. Registration must therefore work even when numpy, LiteRT or the models are
 missing, or the menu entry silently disappears and the user never sees why. So this module
-imports only gi, the standard library and args.py at the top; the engine, numpy and the job are
-imported inside the run, where a failure becomes a GIMP error message naming the fix.
+imports only gi, the standard library, args.py and host.py at the top; the engine, numpy and the
+job are imported inside the run, where a failure becomes a GIMP error message naming the fix.
 
 Scripting (PDB), e.g. from python-fu-eval:
     proc = Gimp.get_pdb().lookup_procedure("plug-in-style-transfer")
@@ -20,24 +20,19 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
-from typing import Any, List, Optional
+from typing import Any, List
 
 import gi
 
 gi.require_version("Gimp", "3.0")
 gi.require_version("Gegl", "0.4")
-from gi.repository import Gegl, Gimp, GLib  # noqa: E402
+from gi.repository import Gimp, GLib  # noqa: E402
 
+from ..common.messages import is_cancel  # noqa: E402
 from . import args  # noqa: E402
-from .args import PlugInError  # noqa: E402
+from .host import describe_failure, import_job, log, new_engine  # noqa: E402
 
 PROCEDURE = "plug-in-style-transfer"
-
-INSTALL_HINT = (
-    "Fix: run `python3 installer.py --gimp` again (from the style-transfer source folder); it "
-    "installs the dependencies GIMP's Python needs next to the plug-in."
-)
 
 
 def _error(procedure: Gimp.Procedure, message: str,
@@ -46,71 +41,6 @@ def _error(procedure: Gimp.Procedure, message: str,
     # (pdb.get_last_error()); a plain return without it would look like an unexplained failure.
     return procedure.new_return_values(status, GLib.Error.new_literal(
         Gimp.PlugIn.error_quark(), message, 0))
-
-
-def log(message: str) -> None:
-    # stderr reaches the terminal GIMP was started from (and the CI log in batch mode); the log
-    # file is what a user attaches to a bug report.
-    print(f"style-transfer: {message}", file=sys.stderr, flush=True)
-    try:
-        from ..common.logs import logger
-
-        logger("gimp").info(message)
-    except Exception:  # logging must never be the reason a run fails
-        pass
-
-
-def import_engine() -> Any:
-    """The engine module, or PlugInError naming the fix."""
-    try:
-        from style_transfer import engine
-        from style_transfer.engine import runtime
-    except ImportError as exc:
-        raise PlugInError(
-            f"Style transfer cannot start: a dependency is missing ({exc}).\n{INSTALL_HINT}"
-        ) from exc
-    try:
-        runtime.interpreter_class()
-    except engine.DependencyError as exc:
-        raise PlugInError(f"{exc}\n{INSTALL_HINT}") from exc
-    return engine
-
-
-def new_engine(model: str) -> Any:
-    """An Engine whose model files are in place (ModelError with the fix otherwise)."""
-    engine = import_engine()
-    Gegl.init(None)
-    eng = engine.Engine()
-    eng.check_models(model=model)
-    return eng
-
-
-def user_message(exc: BaseException) -> Optional[str]:
-    """The one-line message for errors meant for the user; None for bugs (log the traceback)."""
-    if isinstance(exc, PlugInError):
-        return str(exc)
-    try:
-        from style_transfer.engine import EngineError
-    except ImportError:
-        return None
-    return str(exc) if isinstance(exc, EngineError) else None
-
-
-def is_cancel(exc: BaseException) -> bool:
-    try:
-        from style_transfer.engine import Cancelled
-    except ImportError:
-        return False
-    return isinstance(exc, Cancelled)
-
-
-def describe_failure(exc: BaseException) -> str:
-    message = user_message(exc)
-    if message is None:
-        log(traceback.format_exc())
-        return f"Style transfer failed: {type(exc).__name__}: {exc}"
-    log(message)
-    return message
 
 
 class StyleTransfer(Gimp.PlugIn):
@@ -192,16 +122,6 @@ def run_batch(image: Gimp.Image, drawables: List[Gimp.Drawable], settings: Any) 
         Gimp.progress_end()
     layers = job.commit(image, targets, results, settings)
     log("added " + ", ".join(repr(layer.get_name()) for layer in layers))
-
-
-def import_job() -> Any:
-    try:
-        from . import job
-    except ImportError as exc:
-        raise PlugInError(
-            f"Style transfer cannot start: a dependency is missing ({exc}).\n{INSTALL_HINT}"
-        ) from exc
-    return job
 
 
 def main() -> None:

@@ -13,25 +13,21 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Tuple
 
 import numpy as np
 
-from ..common import coverage, maps, naming
+from ..common import coverage, maps, messages, naming
 from ..common.logs import logger
 from ..common.settings import JobSettings, StyleRef
 from ..engine.progress import CancelToken  # stdlib only: usable while deps are missing
 from . import layers, map_layers
 from .qt import QObject, pyqtSignal
+from .setup import INSTALL_HINT, MODELS_HINT
 
 SETTINGS_GROUP = "style_transfer"
-INSTALL_HINT = (
-    "Fix: press Install dependencies below (it installs them for Krita's own Python), or run "
-    "`python3 installer.py --krita` from the style-transfer folder and restart Krita."
-)
 log = logger("krita")
 DRAFT_REUSE_S = 2.0  # a draft reuses the pixels read this recently (see _read_for_preview)
 
@@ -75,69 +71,22 @@ def style_from_layer(node: Any) -> StyleRef:
     return StyleRef("layer", path, node.name())
 
 
-class EngineSetupError(Exception):
-    pass
-
-
-def missing_packages() -> list:
-    """pip names of the packages Krita's Python lacks (deps.missing), [] if all import."""
-    from .. import deps
-
-    return deps.missing()
-
-
 def load_engine() -> Any:
-    """The engine, or an EngineSetupError whose message names every missing package and the fix.
-
-    The packages are checked first, by name: the engine imports lazily, so with a system-wide
-    Pillow and numpy (Debian's python3-pil) it would import and only a render would say "the
-    TFLite runtime is not installed" — the same missing package worded differently."""
-    names = missing_packages()
-    if not names:
-        try:
-            from ..engine import Engine
-            from ..engine.models import ModelStore
-        except ImportError as e:
-            # the name Python imports is not always the name to install (PIL is Pillow)
-            module = (e.name or str(e)).split(".")[0]
-            names = [{"PIL": "Pillow", "ai_edge_litert": "ai-edge-litert"}.get(module, module)]
-        else:
-            return Engine(store=ModelStore(asker="krita"))
-    raise EngineSetupError(
-        f"Style Transfer is missing the Python package{'s' if len(names) > 1 else ''} "
-        f"{', '.join(repr(n) for n in names)} for Krita's Python "
-        f"{sys.version_info[0]}.{sys.version_info[1]}. {INSTALL_HINT}")
+    """The engine, or messages.SetupError naming every missing package and Krita's fix (the
+    packages are checked by name first: messages.load_engine)."""
+    return messages.load_engine(INSTALL_HINT, MODELS_HINT, "Krita")
 
 
 def check_ready(engine: Any, model: str) -> Optional[str]:
-    """None if a render can run, else the user-facing message (dependency or model missing).
-
-    A missing package gets the Krita fix (the engine's own hint speaks of pip); a missing model
-    keeps the engine's message, which already names its fix."""
-    from ..engine import DependencyError, EngineError
+    """None if a render can run, else the user-facing message (a model missing, with the
+    docker's fix)."""
+    from ..engine import EngineError
 
     try:
         engine.check_models(model)
-    except DependencyError as e:
-        return f"{e} {INSTALL_HINT}"
     except EngineError as e:
-        return str(e)
+        return messages.user_message(e)
     return None
-
-
-class UserError(Exception):
-    """A failure whose message is one line for the user (shown as it is)."""
-
-
-def _user_message(e: Exception) -> Optional[str]:
-    """The message to show as it is (engine and user errors), None for a bug."""
-    if isinstance(e, UserError):
-        return str(e)
-    try:
-        from ..engine import EngineError
-    except ImportError:
-        return None
-    return str(e) if isinstance(e, EngineError) else None
 
 
 class Job(QObject):
@@ -167,13 +116,13 @@ class Job(QObject):
         try:
             out = self.fn(lambda f, stage: self.progressed.emit(float(f), str(stage)), self.token)
         except Exception as e:  # never let a worker exception reach Krita's traceback dialog
-            if type(e).__name__ == "Cancelled":
+            if messages.is_cancel(e):
                 self.cancelled.emit()
                 return
-            message = _user_message(e)
-            if message is None:
+            message = messages.user_message(e)
+            if message is None:  # a bug: the traceback goes to the log, the user gets a line
                 log.exception("job failed")
-                message = f"Style transfer failed: {e!r} (details in {log_file()})"
+                message = messages.failure_message(e, log_file())
             else:
                 log.warning("job failed: %s", message)
             self.failed.emit(message)
@@ -247,7 +196,7 @@ class Controller(QObject):
             return None, problem
         try:
             engine = self.engine()
-        except EngineSetupError as e:
+        except messages.SetupError as e:
             return None, str(e)
         problem = check_ready(engine, settings.model)
         return (None, problem) if problem else (engine, None)

@@ -1,6 +1,7 @@
 """Finish an install from inside Krita: after a zip-only install (Tools › Scripts › Import Python
 Plugin from File) the wheels and models are missing; the docker lists them and these functions,
-run on a worker thread by controller.Job, fetch them.
+run on a worker thread by controller.Job, fetch them. The fixes Krita's messages name are here
+too. No Qt or Krita import: tested off Krita.
 
 The wheels are installed by deps.py, the one copy of that logic (installer.py uses it too), into
 the plugin's private _deps folder for Krita's own Python; deps.activate then puts the folder on
@@ -12,17 +13,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, List
 
-from .controller import UserError
+from ..common.messages import UserError
+from ..engine.models import fix_hint
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # .../pykrita/style_transfer
+#: Krita's own fixes, for the messages common/messages.py and the engine word
+INSTALL_HINT = (
+    "Fix: press Install dependencies below (it installs them for Krita's own Python), or run "
+    "`python3 installer.py --krita` from the style-transfer folder and restart Krita."
+)
+MODELS_HINT = fix_hint("press Download models in the Style Transfer docker",
+                       "run `python3 installer.py --models DIR` again")
 Progress = Callable[[float, str], None]
-
-
-def missing_packages() -> List[str]:
-    """pip names of the packages Krita's Python cannot import (deps.missing)."""
-    from .. import deps
-
-    return deps.missing()
 
 
 def install_dependencies(progress: Progress, token: Any) -> bool:
@@ -43,7 +45,7 @@ def needed_models(model: str) -> List[str]:
     """Model ids a render with the Model choice `model` needs that are not here (verified)."""
     from ..engine.models import PREDICTOR_ID, ModelStore
 
-    store = ModelStore(asker="krita")
+    store = ModelStore(hint=MODELS_HINT)
     ids = [PREDICTOR_ID, store.spec(model).id]
     return [i for i in ids if store.find_local(i)[0] is None]
 
@@ -54,7 +56,7 @@ def download_models(ids: List[str], progress: Progress, token: Any) -> int:
     from ..engine import EngineError
     from ..engine.models import ModelStore
 
-    store = ModelStore(asker="krita")
+    store = ModelStore(hint=MODELS_HINT)
     for n, model_id in enumerate(ids):
         def report(done: int, total: int, n: int = n, model_id: str = model_id) -> None:
             part = done / total if total else 0.0

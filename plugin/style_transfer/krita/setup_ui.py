@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, List
 
+from ..common.messages import SetupError
 from . import controller as ctl
 
 
@@ -35,7 +36,7 @@ class SetupMixin:
         self.download_btn.hide()
         try:
             engine = self.ctl.engine()
-        except ctl.EngineSetupError as e:
+        except SetupError as e:
             self.install_btn.show()
             self.show_message(str(e))
             self.status.setText("Not ready: packages missing")
@@ -115,7 +116,7 @@ class SetupMixin:
         if usable_now:
             try:
                 self.ctl.engine()
-            except ctl.EngineSetupError as e:
+            except SetupError as e:
                 ctl.log.warning("engine import after install failed: %s", e)
                 usable_now = False
         if not usable_now:
