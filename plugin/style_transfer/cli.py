@@ -263,10 +263,16 @@ def output_paths(inputs: List[Path], output: Optional[str]) -> List[Path]:
             names.append(_unique(p.with_name(f"{p.stem}-stylized.png"), names))
         return names
     out = Path(output)
-    as_folder = len(inputs) > 1 or out.is_dir() or output.endswith(("/", os.sep))
+    said_folder = output.endswith(("/", os.sep))
+    as_folder = len(inputs) > 1 or out.is_dir() or said_folder
     if as_folder:
         if out.exists() and not out.is_dir():
             raise UsageError(f"{out}: is a file; with several inputs -o must be a folder")
+        if not out.exists() and not said_folder and out.suffix.lower() in IMAGE_EXTS:
+            # a slip for one output file: never make a folder named like an image
+            raise UsageError(f"{out}: looks like an image file, but {len(inputs)} inputs need "
+                             "a folder for their results; give a folder with -o (e.g. "
+                             f"{out.with_suffix('')}/) or one input")
         for p in inputs:
             names.append(_unique(out / f"{p.stem}.png", names))
         return names

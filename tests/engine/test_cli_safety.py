@@ -63,6 +63,24 @@ def test_output_onto_any_input_is_refused(tmp_path: Path, images_dir: Path) -> N
     assert {p: p.read_bytes() for p in before} == before
 
 
+def test_several_inputs_and_an_image_file_as_output(tmp_path: Path, images_dir: Path) -> None:
+    """-o result.png with two inputs is a slip (the user meant one file): one line, exit 2,
+    and nothing made; it used to create a FOLDER named result.png and exit 0."""
+    a, b = _photo(images_dir, tmp_path / "a.png"), _photo(images_dir, tmp_path / "b.png")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    r = _cli(str(a), str(b), "-s", str(images_dir / "udnie.jpg"), "-o",
+             str(tmp_path / "result.png"), cwd=tmp_path)
+    line = _one_line(r)
+    assert r.returncode == 2 and "result.png" in line and "folder" in line, line
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    # a folder of that name the user made is a folder: it takes the results
+    (tmp_path / "out.png").mkdir()
+    r = _cli(str(a), str(b), "-s", str(images_dir / "udnie.jpg"), "-o",
+             str(tmp_path / "out.png"), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path / "out.png").iterdir()) == ["a.png", "b.png"]
+
+
 def test_same_name_in_one_folder_and_second_run(tmp_path: Path, images_dir: Path) -> None:
     """x.jpg and x.png give two results; a second run on the folder does not stylize them."""
     _photo(images_dir, tmp_path / "x.jpg")
