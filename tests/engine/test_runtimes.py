@@ -120,6 +120,49 @@ def test_auto_falls_back_to_litert_with_the_reason(models_dir, load, udnie,
                                           options=RenderOptions(runtime="openvino"))
 
 
+def test_an_openvino_failure_anywhere_in_a_render_falls_back(models_dir, load, udnie,
+                                                              monkeypatch) -> None:
+    """OpenVINO raises RuntimeErrors of its own (out of memory, a plugin failure) from any
+    call, the statistics pass of a big picture included (the transformer call alone was
+    caught). Here that pass fails as OpenVINO would; the budget is lowered so a 512 px picture
+    takes it. auto: LiteRT paints the render and the window, the status says why; openvino:
+    one line."""
+    import style_transfer.engine.openvino_backend as ovb
+    from style_transfer.engine import ModelError
+
+    class OutOfMemory:
+        def infer(self, *args, **kwargs):
+            raise RuntimeError("Exception from src/inference/src/cpp/infer_request.cpp:223:\n"
+                               "std::bad_alloc: out of memory")
+
+    real = ovb.OpenVINONetwork.request
+
+    def request(net, h, w, kind=""):
+        return OutOfMemory() if kind == "stats" else real(net, h, w, kind)
+
+    monkeypatch.setattr(ovb.OpenVINONetwork, "request", request)
+    content = (_square(load, "stata.jpg", 512) * 255).astype(np.uint8)
+    opt = RenderOptions(scale=1.0)
+    ref = Engine(models=models_dir, runtime="litert")
+    for runtime in ("auto", "openvino"):
+        eng = Engine(models=models_dir, runtime=runtime)
+        eng.network("int8").one_call_pixels = 512 * 512 // 2  # tiles with shared statistics
+        assert plan_tiles(512, 512, eng.network("int8")).shared_stats
+        if runtime == "openvino":
+            with pytest.raises(ModelError, match=r"^OpenVINO failed on the statistics .*memory"):
+                eng.stylize(content, [udnie], options=opt)
+            continue
+        assert np.array_equal(eng.stylize(content, [udnie], options=opt),
+                              ref.stylize(content, [udnie], options=opt))
+        status = eng.runtime_status()
+        assert status.startswith("LiteRT ") and "out of memory" in status, status
+        eng = Engine(models=models_dir, runtime=runtime)  # the window falls back on its own
+        eng.network("int8").one_call_pixels = 512 * 512 // 2
+        box = (64, 64, 256, 256)
+        assert np.array_equal(eng.stylize_window(content, [udnie], box, options=opt),
+                              ref.stylize_window(content, [udnie], box, options=opt))
+
+
 def test_status_lines(engine) -> None:
     assert engine.runtime_status("litert").startswith("LiteRT 2.")
     status = engine.runtime_status("openvino")

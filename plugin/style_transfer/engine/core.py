@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -266,16 +266,7 @@ class Engine:
         vector = self.render_vector(content, styles, weights, opt.strength, opt.style_mode,
                                     content_vector)
         prog.check()
-        net = self.network(opt.model, opt.runtime)
-        try:
-            return Render(content, net, vector, opt, prog).run()
-        except ModelError as e:
-            # OpenVINO compiles per size, so a failure can show only now: with "auto" the
-            # render is redone on LiteRT and later ones go there directly
-            if net.runtime != "openvino" or self._choice(opt.runtime) != "auto":
-                raise
-            self.openvino_failed(e)
-            return Render(content, self.network(opt.model, "litert"), vector, opt, prog).run()
+        return self._paint(opt, lambda net: Render(content, net, vector, opt, prog).run())
 
     def stylize_window(
         self,
@@ -295,8 +286,21 @@ class Engine:
         prog = Progress(None, cancel)
         vector = self.render_vector(content, styles, weights, opt.strength, opt.style_mode,
                                     content_vector)
+        return self._paint(opt, lambda net: Render(content, net, vector, opt, prog).window(window))
+
+    def _paint(self, opt: RenderOptions, paint: Callable[[Network], np.ndarray]) -> np.ndarray:
+        """paint(network) on the runtime `opt` asks for. OpenVINO compiles per size, so a
+        failure can show only now, anywhere in the render (compile, statistics, a tile): with
+        "auto" it is painted again on LiteRT and later renders go there directly. RuntimeError
+        too: OpenVINO's own, should one escape the backend's ModelError."""
         net = self.network(opt.model, opt.runtime)
-        return Render(content, net, vector, opt, prog).window(window)
+        try:
+            return paint(net)
+        except (ModelError, RuntimeError) as e:
+            if net.runtime != "openvino" or self._choice(opt.runtime) != "auto":
+                raise
+            self.openvino_failed(e)
+            return paint(self.network(opt.model, "litert"))
 
     def content_vector(self, content: np.ndarray) -> np.ndarray:
         """The content image's own style (the 'strength 0' end): the whole image, squeezed."""

@@ -350,9 +350,9 @@ class OpenVINONetwork(Network):
             self._compiled.move_to_end(key)
             return req
         t = time.perf_counter()
-        if kind and self._split is None:
-            self._split = split_statistics(self._load())
         try:
+            if kind and self._split is None:
+                self._split = split_statistics(self._load())
             source: Any = self._ir(h, w) if not kind else None
             if source is None:
                 source = self._load() if not kind else self._split[0 if kind == "stats" else 1]
@@ -394,11 +394,17 @@ class OpenVINONetwork(Network):
             assert self._split is not None
             req = self.request(ph, pw, "apply")
             inputs.update(zip(self._split[2], stats))
+        self._infer(req, inputs, f"a {w}x{h} image")
+        return np.array(req.get_output_tensor(0).data[0, :h, :w], copy=True)
+
+    def _infer(self, req: Any, inputs: Dict[str, np.ndarray], what: str) -> None:
+        """One OpenVINO call. Its own RuntimeErrors (out of memory, a device or plugin failure)
+        become one-line ModelErrors, wherever in a render they happen: "auto" then paints the
+        render on LiteRT (Engine.stylize), "openvino" reports the line."""
         try:
             self._invoke(lambda: req.infer(inputs, share_inputs=True))
-        except RuntimeError as e:  # e.g. out of memory: one line, and auto can fall back
-            raise ModelError(f"OpenVINO failed on a {w}x{h} image: {_first_line(e)}") from e
-        return np.array(req.get_output_tensor(0).data[0, :h, :w], copy=True)
+        except RuntimeError as e:
+            raise ModelError(f"OpenVINO failed on {what}: {_first_line(e)}") from e
 
     def statistics(self, image: np.ndarray, vector: np.ndarray) -> List[np.ndarray]:
         """Every instance-norm mean and variance the network measures on `image`."""
@@ -406,7 +412,7 @@ class OpenVINONetwork(Network):
             inputs = self._inputs_for(image, vector)
             size = inputs[self._image].shape[1:3]
             req = self.request(*size, "stats")
-            self._invoke(lambda: req.infer(inputs, share_inputs=True))
+            self._infer(req, inputs, f"the statistics of a {size[1]}x{size[0]} image")
             stats = [np.array(t.data, copy=True) for t in req.output_tensors]
             # used once per render: its buffers (a whole call's worth) go before the tiles'
             self._compiled.pop(("stats", *size), None)
