@@ -39,28 +39,25 @@ def os_folder(name: str, default: Path) -> Path:
     return Path(value) if value and os.path.isabs(value) else default
 
 
-def data_dir() -> Path:
-    """<the user's data folder>/style-transfer."""
+def _per_os(mac: str, xdg: str, xdg_default: str) -> Path:
+    """The user's folder of one kind: %LOCALAPPDATA% on Windows (data and cache alike),
+    ~/Library/<mac> on macOS, $<xdg> (else ~/<xdg_default>) elsewhere."""
     home = Path.home()
     if sys.platform == "win32":
-        base = os_folder("LOCALAPPDATA", home / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = home / "Library" / "Application Support"
-    else:
-        base = os_folder("XDG_DATA_HOME", home / ".local" / "share")
-    return base / APP
+        return os_folder("LOCALAPPDATA", home / "AppData" / "Local")
+    if sys.platform == "darwin":
+        return home / "Library" / mac
+    return os_folder(xdg, home / xdg_default)
+
+
+def data_dir() -> Path:
+    """<the user's data folder>/style-transfer."""
+    return _per_os("Application Support", "XDG_DATA_HOME", ".local/share") / APP
 
 
 def cache_dir() -> Path:
     """<the user's cache folder>/style-transfer."""
-    home = Path.home()
-    if sys.platform == "win32":
-        base = os_folder("LOCALAPPDATA", home / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = home / "Library" / "Caches"
-    else:
-        base = os_folder("XDG_CACHE_HOME", home / ".cache")
-    return base / APP
+    return _per_os("Caches", "XDG_CACHE_HOME", ".cache") / APP
 
 
 def models_dir() -> Path:
