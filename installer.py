@@ -407,12 +407,14 @@ def release_cache(dest: Path, host: str, dry_run: bool) -> None:
 
 def remove_own_files(dry_run: bool) -> None:
     """The files the plugin wrote for itself while it ran (folders.py): each host's log and
-    its rotated copies (common/logs.py), the pip wheel *Install dependencies* downloaded
-    (deps.pip_wheel), and their folders once empty. Layer styles a user saved stay."""
+    its rotated copies (common/logs.py), the PNG copies of layers used as styles (GIMP's
+    style_rows.py; useless without the plugin), the pip wheel *Install dependencies*
+    downloaded (deps.pip_wheel), and their folders once empty."""
     found = []
     for host in HOSTS:
         found += folders.log_dir().glob(f"{host.log_name}.log")
         found += folders.log_dir().glob(f"{host.log_name}.log.[0-9]*")
+    found += folders.layer_styles_dir().glob("*.png")
     found += folders.pip_dir().glob("pip-*.whl")
     found += folders.pip_dir().glob(".pip-*.part")
     for p in sorted(found):
@@ -420,7 +422,8 @@ def remove_own_files(dry_run: bool) -> None:
         if not dry_run:
             p.unlink()
     remove_if_empty(folders.data_dir() / "logs", dry_run)  # never a folder the user named
-    remove_if_empty(folders.pip_dir(), dry_run)
+    for folder in (folders.layer_styles_dir(), folders.pip_dir()):
+        remove_if_empty(folder, dry_run)
 
 
 def remove_if_empty(folder: Path, dry_run: bool) -> None:

@@ -124,15 +124,16 @@ def test_uninstalling_one_host_keeps_the_models_the_other_uses(tmp_path: Path,
 
 def test_the_last_host_out_removes_the_plugins_own_logs_and_caches(tmp_path: Path,
                                                                   models_dir: Path) -> None:
-    """What the plugin wrote for itself while it ran in Krita (its log, pip's wheel kept by
-    *Install dependencies*) goes with the last host; an uninstall used to leave
-    style-transfer/logs/krita.log behind."""
+    """What the plugin wrote for itself while it ran (the hosts' logs, GIMP's copies of layers
+    used as styles, pip's wheel kept by *Install dependencies*) goes with the last host; an
+    uninstall used to leave style-transfer/logs/krita.log behind."""
     home = fresh_home(tmp_path)
     before = tree(home)
     assert run_installer(home, models_dir, *KRITA).returncode == 0
     pykrita = home / "data" / "krita" / "pykrita"
     ran = ("from style_transfer.common.logs import logger\n"
-           "logger('krita').warning('a job failed')\n")
+           "logger('krita').warning('a job failed')\n"
+           "logger('gimp').warning('a job failed')\n")
     env = dict(user_env(home), PYTHONPATH=str(pykrita))
     r = subprocess.run([sys.executable, "-c", ran], env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
@@ -140,6 +141,9 @@ def test_the_last_host_out_removes_the_plugins_own_logs_and_caches(tmp_path: Pat
     pip = home / "cache" / "style-transfer" / "pip"  # where deps.pip_wheel keeps it
     pip.mkdir(parents=True)
     (pip / "pip-25.0-py3-none-any.whl").write_bytes(b"pip")
+    styles = home / "data" / "style-transfer" / "layer-styles"  # GIMP's layers used as styles
+    styles.mkdir()
+    (styles / "photo-sky-7.png").write_bytes(b"png")
     gone = run_installer(home, None, "--uninstall")
     assert gone.returncode == 0, gone.stderr
     assert tree(home) == before

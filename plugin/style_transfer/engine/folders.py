@@ -73,6 +73,12 @@ def log_dir() -> Path:
     return Path(own) if own else data_dir() / "logs"
 
 
+def layer_styles_dir() -> Path:
+    """Where a host keeps a layer used as a style as PNG, so the style outlives its document
+    (GIMP's last values and Filters > Repeat name the file): beside the log folder."""
+    return log_dir().parent / "layer-styles"
+
+
 def pip_dir() -> Path:
     """Where the pip wheel downloaded for *Install dependencies* is kept: <cache>/pip."""
     return cache_dir() / "pip"

@@ -18,7 +18,7 @@ gi.require_version("GimpUi", "3.0")
 import numpy as np  # noqa: E402
 from gi.repository import Gegl, Gimp, GimpUi, Gtk  # noqa: E402
 
-from ..engine.folders import data_dir  # noqa: E402
+from ..engine.folders import layer_styles_dir  # noqa: E402
 from .args import STYLE_SLOTS, settings_from_config  # noqa: E402
 from .gtk_util import style_filters, style_thumbnail  # noqa: E402
 from .map_choice import MapChoice  # noqa: E402
@@ -28,8 +28,8 @@ THUMB = 48
 
 def layer_style_folder() -> str:
     """Where a layer used as a style is saved as PNG, so the style outlives its document (and
-    works in GIMP's last values / Filters > Repeat): in the plugin's data folder."""
-    return str(data_dir() / "layer-styles")
+    works in GIMP's last values / Filters > Repeat): folders.layer_styles_dir."""
+    return str(layer_styles_dir())
 
 
 def save_layer_as_style(layer: Gimp.Layer) -> str:
