@@ -147,7 +147,10 @@ def test_cancel_from_cli_leaves_no_output(tmp_path: Path, style: str, images_dir
                STYLE_TRANSFER_TEST_HOLD=f"painting@{gate}")
     proc = subprocess.Popen(
         [sys.executable, "-m", "style_transfer.cli", str(content), "-s", style, "-o", str(out)],
-        env=env, stderr=subprocess.PIPE, text=True)
+        env=env, stderr=subprocess.PIPE, text=True,
+        # a suite started with SIGINT ignored (nohup, `&` in a script) passes that on: the CLI
+        # must see Ctrl+C as a terminal user's would
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not (gate / "reached").exists() and proc.poll() is None \
             and time.monotonic() < deadline:
