@@ -248,31 +248,39 @@ class Render:
 
     def _finish_rows(self, y0: int, y1: int, styl: np.ndarray) -> None:
         """Colours, mask and alpha for rows [y0, y1); writes the output in the input's dtype."""
-        src = self.src[y0:y1]
-        if self.opt.preserve_colors or self.mask is not None:
-            content = np.clip(to_float(color_part(src)), 0.0, 1.0)
-            if self.opt.preserve_colors:
-                styl = keep_colors(styl, content)
-            if self.mask is not None:
-                m = self.mask[y0:y1, :, None]
-                styl = styl * m + content * (1.0 - m)
-        c = channels(src)
-        out = self.out[y0:y1]
-        if c in (1, 2):
-            gray = from_float(luminance(styl), src.dtype)
-            if c == 1:
-                out[...] = gray.reshape(out.shape)
-            else:
-                out[:, :, 0] = gray
+        finish(self.src[y0:y1], styl, self.out[y0:y1],
+               None if self.mask is None else self.mask[y0:y1], self.opt.preserve_colors)
+
+
+def finish(src: np.ndarray, styl: np.ndarray, out: np.ndarray, mask: Optional[np.ndarray],
+           preserve_colors: bool = False) -> None:
+    """The last step of every render, the one rule for colours, mask and alpha: float RGB
+    `styl` painted for the pixels `src` -> `out` (src's shape and dtype). `mask`: HxW 0..1
+    (0 = the input pixel bit for bit). Transparent pixels keep their exact input values. The
+    clip renderer (clip.py) finishes its stabilised frames with it too."""
+    if preserve_colors or mask is not None:
+        content = np.clip(to_float(color_part(src)), 0.0, 1.0)
+        if preserve_colors:
+            styl = keep_colors(styl, content)
+        if mask is not None:
+            m = mask[:, :, None]
+            styl = styl * m + content * (1.0 - m)
+    c = channels(src)
+    if c in (1, 2):
+        gray = from_float(luminance(styl), src.dtype)
+        if c == 1:
+            out[...] = gray.reshape(out.shape)
         else:
-            out[:, :, :3] = from_float(styl, src.dtype)
-        alpha = alpha_part(src)
-        if alpha is not None:
-            out[:, :, -1] = alpha
-            transparent = alpha == 0  # hidden pixels keep their exact input values
-            if transparent.any():
-                out[transparent] = src[transparent]
-        if self.mask is not None:
-            keep = self.mask[y0:y1] <= 0.0  # mask 0 = bit-identical input
-            out[keep] = src[keep]
+            out[:, :, 0] = gray
+    else:
+        out[:, :, :3] = from_float(styl, src.dtype)
+    alpha = alpha_part(src)
+    if alpha is not None:
+        out[:, :, -1] = alpha
+        transparent = alpha == 0  # hidden pixels keep their exact input values
+        if transparent.any():
+            out[transparent] = src[transparent]
+    if mask is not None:
+        keep = mask <= 0.0  # mask 0 = bit-identical input
+        out[keep] = src[keep]
 
