@@ -131,6 +131,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("content", nargs="+", metavar="CONTENT",
                    help="image files, folders or glob patterns")
+    add_render_options(p)
+    p.add_argument("-o", "--output", metavar="OUT",
+                   help="output file (one input) or folder; default: NAME-stylized.png beside it")
+    p.add_argument("--save-preset", metavar="FILE", help="also save the style blend as a preset")
+    p.add_argument("--version", action=_VersionAction, nargs=0,
+                   help="show the version and the runtime renders would use, then exit")
+    return p
+
+
+def add_render_options(p: argparse.ArgumentParser) -> None:
+    """The options of a render, defined once for stills and `animate`."""
     p.add_argument("-s", "--style", action="append", default=[], metavar="S",
                    help="style image, preset .json or .npy vector; repeat to blend styles")
     p.add_argument("-w", "--weights", type=_weights, help="one weight per --style, e.g. 0.7,0.3")
@@ -164,9 +175,6 @@ def build_parser() -> argparse.ArgumentParser:
                        "%", "%%"))  # argparse formats help with %
     p.add_argument("--style-mode", default="crop", choices=["crop", "whole", "multi"],
                    help="how a style image is read: centre crop (default), whole, or several crops")
-    p.add_argument("-o", "--output", metavar="OUT",
-                   help="output file (one input) or folder; default: NAME-stylized.png beside it")
-    p.add_argument("--save-preset", metavar="FILE", help="also save the style blend as a preset")
     p.add_argument("--models", metavar="DIR|URL", help="where model files are (default: "
                    "$STYLE_TRANSFER_MODELS, the cache, then download)")
     p.add_argument("--threads", type=_threads, default=None, help="CPU threads for the models")
@@ -174,9 +182,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what runs the networks: auto (default, or $STYLE_TRANSFER_RUNTIME: "
                    "OpenVINO if it works, else LiteRT), openvino or litert")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
-    p.add_argument("--version", action=_VersionAction, nargs=0,
-                   help="show the version and the runtime renders would use, then exit")
-    return p
 
 
 class _VersionAction(argparse.Action):
@@ -308,6 +313,7 @@ def run_stylize(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .engine import CancelToken, EngineError, RenderOptions
+    from .engine.errors import AnimatedImageError
     from .engine.images import load_image, save_image
     from .engine.runtime import native_stderr_silenced
     from .engine.style import save_preset
@@ -370,6 +376,13 @@ def run_stylize(args: argparse.Namespace) -> int:
                 out = engine.stylize(content, [vector], options=options, progress=progress,
                                      cancel=cancel)
             save_image(dst, out)
+        except AnimatedImageError as e:  # the engine stylizes stills; clips have a command
+            failures += 1
+            bar.close()
+            print(f"{PROG}: error: {src}: has {e.frames} frames (animated or multi-page); "
+                  f"stylize it as a clip with `{PROG} animate {src} --style S -o OUT` "
+                  f"(.gif, .webp, .png, .mp4 or a folder)", file=sys.stderr)
+            continue
         except (EngineError, OSError) as e:  # OSError: the disk filled up, the folder went...
             failures += 1
             bar.close()
@@ -386,7 +399,7 @@ def run_stylize(args: argparse.Namespace) -> int:
 def _check_painting_args(args: argparse.Namespace) -> None:
     if not args.style and not args.region:
         raise UsageError("give a style (--style S) or a region (--region MASK=STYLE)")
-    if args.save_preset and not args.style:
+    if getattr(args, "save_preset", None) and not args.style:
         raise UsageError("--save-preset saves the --style blend; give --style")
     if (args.scale_map is None) != (args.scale_range is None):
         raise UsageError("--scale-map and --scale-range go together")
@@ -402,16 +415,22 @@ def _side_inputs(args: argparse.Namespace) -> List[str]:
 def _paint(engine: Any, content: Any, vector: Any, regions: List[Any], maps: Dict[str, Any],
            args: argparse.Namespace, options: Any, progress: Any, cancel: Any) -> Any:
     """Regions / maps: engine.regions.paint, with the masks checked against this content."""
+    from .engine.regions import paint
+
+    styles = [vector] if vector is not None else []
+    return paint(engine, content, styles, None, options, paint_maps_of(regions, maps, args),
+                 progress, cancel)
+
+
+def paint_maps_of(regions: List[Any], maps: Dict[str, Any], args: argparse.Namespace) -> Any:
+    """engine.regions.PaintMaps of the loaded --region masks (mask, vector, file name) and
+    --strength-map / --scale-map / --color-source images."""
     from .engine.regions import PaintMaps, Region
 
-    paint_maps = PaintMaps(
+    return PaintMaps(
         regions=[Region(mask, [v], None, Path(name).name) for mask, v, name in regions],
         strength_map=maps["strength_map"], scale_map=maps["scale_map"],
         scale_range=args.scale_range, color_source=maps["color_source"])
-    styles = [vector] if vector is not None else []
-    from .engine.regions import paint
-
-    return paint(engine, content, styles, None, options, paint_maps, progress, cancel)
 
 
 def _file_key(p: Path) -> object:
@@ -515,9 +534,18 @@ def _main(argv: List[str]) -> int:
             return 143
         except KeyboardInterrupt:
             return 130
-    args = build_parser().parse_args(argv)
+    if argv[:1] == ["animate"]:  # clips: their own module and parser
+        from .cli_animate import run_animate
+
+        def run() -> int:
+            return run_animate(argv[1:])
+    else:
+        args = build_parser().parse_args(argv)
+
+        def run() -> int:
+            return run_stylize(args)
     try:
-        return run_stylize(args)
+        return run()
     except UsageError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2

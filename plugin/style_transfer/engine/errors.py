@@ -20,6 +20,14 @@ class InputError(EngineError):
     """An image, mask, style or preset the user gave cannot be used."""
 
 
+class AnimatedImageError(InputError):
+    """A file given as a still holds several frames (an animation or a multi-page file)."""
+
+    def __init__(self, message: str, frames: int) -> None:
+        super().__init__(message)
+        self.frames = frames
+
+
 class Cancelled(EngineError):
     """The render was cancelled through its CancelToken; nothing was produced."""
 

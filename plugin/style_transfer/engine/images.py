@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from .colors import LUMA
-from .errors import InputError
+from .errors import AnimatedImageError, InputError
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -186,11 +186,10 @@ def load_image(path: PathLike) -> np.ndarray:
                 frames = getattr(im, "n_frames", 1)
                 # MPO (camera JPEGs): the first frame is the photo, the others previews
                 if frames > 1 and im.format != "MPO":
-                    raise InputError(
+                    raise AnimatedImageError(
                         f"{p}: has {frames} frames (animated or multi-page); only still images "
                         f"can be stylized. Split it first, e.g. `magick {p.name} -coalesce "
-                        "frame-%03d.png`, then stylize the frames' folder."
-                    )
+                        "frame-%03d.png`, then stylize the frames' folder.", frames)
                 im.load()
                 im = ImageOps.exif_transpose(im)
                 return _pil_to_array(im)
