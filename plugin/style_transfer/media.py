@@ -511,9 +511,11 @@ class FolderWriter(ClipWriter):
     def write_all(self, frames: Iterator[Frame]) -> int:
         from .engine.images import save_image
 
+        created = not self.folder.exists()
         self.folder.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.folder))
         names: List[str] = []
+        done = False
         try:
             for frame in frames:
                 name = _unique(f"{frame.name}.png", names)
@@ -529,8 +531,12 @@ class FolderWriter(ClipWriter):
             tmp = _temp_beside(self.folder / MANIFEST)
             tmp.write_text(json.dumps({"frames": names}, indent=0), encoding="utf-8")
             _publish(tmp, self.folder / MANIFEST)
+            done = True
         finally:
             shutil.rmtree(stage, ignore_errors=True)
+            if created and not done:  # a folder we made for nothing goes too
+                with contextlib.suppress(OSError):
+                    self.folder.rmdir()
         if self.earlier:
             self.notes.append(f"replaced the {len(self.earlier)} frames of an earlier run in "
                               f"{self.folder} with these {len(names)}")

@@ -45,7 +45,7 @@ import numpy as np
 
 from .errors import InputError
 from .images import alpha_part, check_array, color_part, to_float
-from .progress import CancelToken, ProgressFn
+from .progress import CancelToken, Progress, ProgressFn
 from .render import RenderOptions, _check_mask, finish
 from .style import check_strength, check_vector
 
@@ -277,23 +277,22 @@ def stylize_clip(renderer: ClipRenderer, frames: Iterable[ClipItem], total: Opti
     as it is made: one frame in memory at a time. Progress: stage "frame k/n" (n = `total`,
     "frame k" when unknown), fraction (k - 1 + f) / n; Cancelled between and within frames."""
     n = total if total and total > 0 else None
+    prog = Progress(progress, cancel)
     for k, item in enumerate(frames, 1):
-        if cancel is not None:
-            cancel.check()
         frame, maps = item if isinstance(item, tuple) else (item, None)
         del item  # the generator must not keep the input frame while the caller works
         label = f"frame {k}/{n}" if n else f"frame {k}"
+        # through Progress: checks the cancel, and a test can hold the job at "frame k/n"
+        prog.report((k - 1) / n if n else 0.0, label)
         sub = None
         if progress is not None:
             def sub(f: float, stage: str, _k: int = k, _label: str = label) -> None:
                 progress((_k - 1 + f) / n if n else 0.0, _label)
 
-            sub(0.0, label)
         out = renderer.render(frame, maps, sub, cancel)
         del frame
         yield out
-    if progress is not None:
-        progress(1.0, "done")
+    prog.report(1.0, "done")
 
 
 def _style_key(style: Any) -> Any:
