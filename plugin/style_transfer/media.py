@@ -356,11 +356,14 @@ class VideoReader(ClipReader):
     def _count_packets(self) -> int:
         """Containers that do not store the frame count (WebM, MKV): count the video packets
         (a demux pass, no decoding)."""
+        av = import_av()
         n = 0
-        for packet in self.container.demux(self.stream):
-            if packet.size:
-                n += 1
-        self.container.seek(0)
+        # a container of its own: seeking back to 0 would drop packets stamped before 0
+        # (Opus's pre-skip), which the audio copy needs
+        with av.open(str(self.path)) as c:
+            for packet in c.demux(c.streams.video[0]):  # the stream frames() decodes
+                if packet.size:
+                    n += 1
         return n
 
     def frames(self) -> Iterator[Frame]:
