@@ -561,4 +561,8 @@ def _main(argv: List[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m style_transfer.cli`: run the package's module, not this __main__ copy, so that
+    # cli_animate (which imports .cli) raises the UsageError that main() catches
+    from importlib import import_module
+
+    sys.exit(import_module(f"{__package__}.cli").main())

@@ -102,14 +102,15 @@ def run_animate(argv: List[str]) -> int:
     except EngineError as e:
         raise UsageError(str(e)) from None
     written = [Path(args.output)] + ([Path(args.metrics)] if args.metrics else [])
-    _refuse_overwriting_inputs(written, [Path(args.input)] + [Path(s) for s in args.style]
-                               + [Path(f) for f in _side_inputs(args)])
+    read = [Path(args.input)] + [Path(s) for s in args.style] + [Path(f) for f in
+                                                                _side_inputs(args)]
 
     reader = None
     try:
         reader = open_clip(args.input, args.fps, args.keep_going)
         info = reader.info
-        writer = open_writer(args.output, info, reader)
+        writer = open_writer(args.output, info, reader)  # checks an output in the input folder
+        _refuse_overwriting_inputs(written, read)
         if args.metrics:
             from .engine.flicker import import_cv2
             from .engine.images import check_writable
@@ -138,9 +139,11 @@ def run_animate(argv: List[str]) -> int:
         renderer = ClipRenderer(engine, [vector] if vector is not None else [], None, options,
                                 args.stability)
         warm.result()
-    except EngineError as e:
+    except BaseException as e:
         if reader is not None:
             reader.close()
+        if not isinstance(e, EngineError):
+            raise
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 1
 

@@ -180,7 +180,7 @@ def test_style_folder_and_animated_gif(tmp_path: Path, images_dir: Path) -> None
     frames[0].save(anim, save_all=True, append_images=frames[1:], duration=100, loop=0)
     r = _cli(str(anim), "-s", str(images_dir / "udnie.jpg"), cwd=tmp_path)
     line = _one_line(r)
-    assert r.returncode == 1 and "3 frames" in line and "-coalesce" in line
+    assert r.returncode == 1 and "3 frames" in line and "style-transfer animate" in line
     assert not (tmp_path / "anim-stylized.png").exists()
     still = tmp_path / "still.gif"
     frames[0].save(still)
