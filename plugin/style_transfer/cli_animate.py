@@ -22,14 +22,16 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Deque, Dict, Iterator, List
 
-from .cli import (
+from .cli_options import (
+    INSTALL_HINT,
+    MODELS_HINT,
     PROG,
     UsageError,
-    _check_painting_args,
-    _refuse_overwriting_inputs,
-    _side_inputs,
     add_render_options,
+    check_painting_args,
     paint_maps_of,
+    refuse_overwriting_inputs,
+    side_inputs,
 )
 
 
@@ -87,14 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
 def run_animate(argv: List[str]) -> int:
     from tqdm import tqdm
 
-    from .engine import CancelToken, Engine, EngineError, RenderOptions, working_size
+    from .common.messages import UserError, load_engine, user_message
+    from .engine import CancelToken, EngineError, RenderOptions, working_size
     from .engine.clip import ClipRenderer, stylize_clip
     from .engine.images import load_image
     from .engine.runtime import native_stderr_silenced
     from .media import Frame, open_clip, open_writer, output_kind
 
     args = build_parser().parse_args(argv)
-    _check_painting_args(args)
+    check_painting_args(args)
     if args.weights is not None and len(args.weights) != len(args.style):
         raise UsageError(f"{len(args.weights)} weights for {len(args.style)} styles")
     try:
@@ -103,21 +106,22 @@ def run_animate(argv: List[str]) -> int:
         raise UsageError(str(e)) from None
     written = [Path(args.output)] + ([Path(args.metrics)] if args.metrics else [])
     read = [Path(args.input)] + [Path(s) for s in args.style] + [Path(f) for f in
-                                                                _side_inputs(args)]
+                                                                side_inputs(args)]
 
     reader = None
     try:
         reader = open_clip(args.input, args.fps, args.keep_going)
         info = reader.info
         writer = open_writer(args.output, info, reader)  # checks an output in the input folder
-        _refuse_overwriting_inputs(written, read)
+        refuse_overwriting_inputs(written, read)
         if args.metrics:
             from .engine.flicker import import_cv2
             from .engine.images import check_writable
 
             import_cv2()
             check_writable(args.metrics)
-        engine = Engine(models=args.models, threads=args.threads, runtime=args.runtime)
+        engine = load_engine(INSTALL_HINT, MODELS_HINT, sources=[args.models] if args.models
+                             else None, threads=args.threads, runtime=args.runtime)
         engine.check_models(args.model)
         with native_stderr_silenced():
             engine.network("predictor-int8")
@@ -130,11 +134,10 @@ def run_animate(argv: List[str]) -> int:
                 for name in ("strength_map", "scale_map", "color_source")}
         paint_maps = (paint_maps_of(regions, maps, args)
                       if regions or any(v is not None for v in maps.values()) else None)
-        mask = load_image(args.mask) if args.mask else None
+        # the mask as the file holds it: the engine reads every map by one rule (masks.py)
         options = RenderOptions(strength=args.strength, scale=args.scale,
                                 preserve_colors=args.preserve_colors,
-                                mask=None if mask is None else (mask if mask.ndim == 2
-                                                                else mask[:, :, 0]),
+                                mask=load_image(args.mask) if args.mask else None,
                                 model=args.model, style_mode=args.style_mode)
         renderer = ClipRenderer(engine, [vector] if vector is not None else [], None, options,
                                 args.stability)
@@ -142,9 +145,9 @@ def run_animate(argv: List[str]) -> int:
     except BaseException as e:
         if reader is not None:
             reader.close()
-        if not isinstance(e, EngineError):
+        if not isinstance(e, (EngineError, UserError)):
             raise
-        print(f"{PROG}: error: {e}", file=sys.stderr)
+        print(f"{PROG}: error: {user_message(e)}", file=sys.stderr)
         return 1
 
     n = info.count
@@ -188,7 +191,7 @@ def run_animate(argv: List[str]) -> int:
                            time.perf_counter() - started)
     except EngineError as e:
         bar.close()
-        print(f"{PROG}: error: {e}", file=sys.stderr)
+        print(f"{PROG}: error: {user_message(e)}", file=sys.stderr)
         return 1
     except OSError as e:
         bar.close()

@@ -4,7 +4,6 @@ photos (a few frames of ~240x160, so each test runs in seconds)."""
 from __future__ import annotations
 
 import importlib.util
-import inspect
 import os
 import threading
 from pathlib import Path
@@ -13,15 +12,12 @@ from typing import List
 import numpy as np
 import pytest
 from PIL import Image
-from style_transfer.engine import Cancelled, CancelToken, Engine, InputError, RenderOptions
+from style_transfer.engine import Cancelled, CancelToken, InputError, RenderOptions
 from style_transfer.engine.clip import ClipRenderer, stylize_clip
 from style_transfer.engine.regions import PaintMaps, Region, paint
 
 STABILIZER = importlib.util.find_spec("style_transfer.engine.stabilize") is not None
 needs_stabilizer = pytest.mark.skipif(not STABILIZER, reason="engine/stabilize.py not landed")
-needs_content_vector = pytest.mark.skipif(
-    "content_vector" not in inspect.signature(Engine.stylize).parameters,
-    reason="Engine.stylize(content_vector=) not landed")
 
 
 def pan(images_dir: Path, n: int = 5, step: int = 3, name: str = "stata.jpg",
@@ -141,7 +137,6 @@ def test_cuts_reset_the_history(engine, images_dir: Path, style) -> None:
 
 
 @needs_stabilizer
-@needs_content_vector
 def test_the_content_vector_is_fixed_per_scene(engine, images_dir: Path, style) -> None:
     """Strength below 1 mixes with the scene's first frame's own vector, not each frame's."""
     frames = pan(images_dir, 3)

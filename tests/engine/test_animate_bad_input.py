@@ -186,7 +186,10 @@ def test_ctrl_c_mid_clip_leaves_nothing(tmp_path: Path, images_dir: Path, style:
                STYLE_TRANSFER_TEST_HOLD=f"frame 3/5@{gate}")
     proc = subprocess.Popen([sys.executable, "-m", "style_transfer.cli", "animate", str(src),
                              "-s", style, "-o", str(out)], env=env, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True,
+                            # a suite started with SIGINT ignored (nohup, `&`) passes that on:
+                            # the CLI must see Ctrl+C as a terminal user's would
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not (gate / "reached").exists() and proc.poll() is None \
             and time.monotonic() < deadline:

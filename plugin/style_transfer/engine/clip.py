@@ -45,8 +45,9 @@ import numpy as np
 
 from .errors import InputError
 from .images import alpha_part, check_array, color_part, to_float
+from .masks import as_map
 from .progress import CancelToken, Progress, ProgressFn
-from .render import RenderOptions, _check_mask, finish
+from .render import RenderOptions, finish
 from .style import check_strength, check_vector
 
 if TYPE_CHECKING:
@@ -200,7 +201,7 @@ class ClipRenderer:
         # picture, and masked-out pixels stay the input's exactly
         opts = replace(self.options, mask=None)
         h, w = frame.shape[:2]
-        mask = _check_mask(self.options.mask, h, w)
+        mask = None if self.options.mask is None else as_map(self.options.mask, h, w, "mask")
         needs_vector = self.options.strength < 1.0 or (
             maps is not None and maps.strength_map is not None)
         if needs_vector and self._scene_vector is None:
@@ -242,9 +243,8 @@ class ClipRenderer:
                              cancel, content_vector=content_vector)
             if not self._styles:
                 raise InputError("Give a style, or at least one region with a style.")
-            extra: Any = {} if content_vector is None else {"content_vector": content_vector}
             return self.engine.stylize(frame, self._styles, None, options, progress, cancel,
-                                       **extra)
+                                       content_vector=content_vector)
         finally:
             self.stats.rendered += 1
             self.stats.render_seconds += time.perf_counter() - t0
