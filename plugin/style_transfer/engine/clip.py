@@ -43,7 +43,7 @@ from typing import (
 
 import numpy as np
 
-from .errors import InputError
+from .errors import DependencyError, InputError
 from .images import alpha_part, check_array, color_part, to_float
 from .masks import as_map
 from .progress import CancelToken, Progress, ProgressFn
@@ -88,7 +88,14 @@ class _History:
     `last.cut` telling that a step started afresh (first frame or a detected scene cut)."""
 
     def __init__(self, stability: float) -> None:
-        from .stabilize import Stabilizer
+        try:
+            from .stabilize import Stabilizer
+        except ImportError as e:  # engine/stabilize.py itself missing (not OpenCV: it says so)
+            if "stabilize" not in str(e):
+                raise
+            raise DependencyError("Stability above 0 needs the engine's stabiliser "
+                                  "(engine/stabilize.py), which this install lacks; "
+                                  "use stability 0.") from None
 
         self._stabilizer = Stabilizer(stability)
         self.frames = 0  # frames since the last reset: a "cut" on the first one is no cut
