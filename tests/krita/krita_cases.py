@@ -927,6 +927,102 @@ def main(args: List[str]) -> None:
             "white_vs_half_db": psnr_rgb(mine[:, : w // 2 - m], coarse[:, : w // 2 - m])}
         return out
 
+    def animation() -> Dict[str, Any]:
+        """A 12-frame animation whose layer has keys at 0, 2, 5, 9 (four different photos, so
+        each key's look can be told apart): Frames › All keyframes at stability 0 and at the
+        default, Playback range, a cancelled run, a layer that is not animated, 16 bit."""
+        from pathlib import Path
+
+        from anim_fixture import animated_kra, keys_of
+        from style_transfer.krita import layers
+
+        w, h = 160, 120
+        photos = {0: "stata", 2: "chicago", 5: "golden_gate", 9: "statue_of_liberty"}
+        rgba = {t: load_rgba8(f"{images}/{p}.jpg", w, h) for t, p in photos.items()}
+        out: Dict[str, Any] = {}
+        kra = Path(OUT).with_name("animation.kra")
+        animated_kra(kra, {t: layers.rgba_to_bytes(a, "U8") for t, a in rgba.items()}, w, h, 11)
+        doc = k.openDocument(str(kra))
+        src = next(n for n in doc.rootNode().childNodes() if n.name() == "anim")
+        doc.setCurrentTime(7)
+        out["source_keys"] = keys_of(src, doc)
+        before = hashlib.sha256(b"".join(bytes(src.pixelDataAtTime(0, 0, w, h, t))
+                                         for t in photos)).hexdigest()
+
+        def key_rgba(node: Any, t: int) -> Any:
+            return layers.bytes_to_rgba(bytes(node.pixelDataAtTime(0, 0, w, h, t)), w, h, "U8")
+
+        stills = {t: engine_render(a) for t, a in rgba.items()}
+        clip = base.replace(frames="keys", stability=0.0)
+        got = wait_finished(ctl, lambda: ctl.apply(clip, doc, src))
+        res = got.pop("layer", None)
+        out["message"] = got.get("message") or got.get("start_error")
+        out["progress_stages"] = got.get("first_stage")
+        if res is not None:
+            out["result_keys"] = keys_of(res, doc)
+            out["held_frames_empty"] = [len(bytes(res.pixelDataAtTime(0, 0, 1, 1, t))) == 0
+                                        for t in (1, 3, 4, 6, 7, 8, 10, 11)]
+            out["max_diff_vs_stills"] = {
+                t: int(np.abs(key_rgba(res, t).astype(int) - stills[t].astype(int)).max())
+                for t in photos}
+            out["layers"] = [n.name() for n in doc.rootNode().childNodes()]
+            out["current_time_after"] = doc.currentTime()
+            res.remove()
+        # the default stability: each key still looks like ITS photo's stylization
+        got = wait_finished(ctl, lambda: ctl.apply(base.replace(frames="keys"), doc, src))
+        res = got.pop("layer", None)
+        out["default_message"] = got.get("message") or got.get("start_error")
+        if res is not None:
+            out["default_keys"] = keys_of(res, doc)
+            own, other = [], []
+            for i, t in enumerate(sorted(photos)):
+                mine = key_rgba(res, t)
+                own.append(psnr_rgb(mine, stills[t]))
+                nxt = sorted(photos)[(i + 1) % 4]
+                other.append(psnr_rgb(mine, stills[nxt]))
+            out["psnr_own_still"], out["psnr_neighbour_still"] = own, other
+            res.remove()
+        # playback range 3..7: the key at 2 shows at 3 (held), 5 is inside, 0 and 9 are not
+        doc.setPlayBackRange(3, 7)
+        got = wait_finished(ctl, lambda: ctl.apply(base.replace(frames="range"), doc, src))
+        res = got.pop("layer", None)
+        out["range_message"] = got.get("message") or got.get("start_error")
+        if res is not None:
+            out["range_keys"] = keys_of(res, doc)
+            res.remove()
+        doc.setPlayBackRange(0, 11)
+        # Cancel while the first key paints: nothing added, the playhead where it was
+        n_before = len(doc.rootNode().childNodes())
+        got = wait_finished(ctl, lambda: ctl.apply(base.replace(frames="keys"), doc, src),
+                            cancel=True)
+        got.pop("layer", None)
+        out["cancel"] = {"message": got.get("message"), "held": got.get("held"),
+                         "layers_added": len(doc.rootNode().childNodes()) - n_before,
+                         "current_time": doc.currentTime()}
+        out["source_unchanged"] = before == hashlib.sha256(b"".join(
+            bytes(src.pixelDataAtTime(0, 0, w, h, t)) for t in photos)).hexdigest()
+        # a plain layer with "all keyframes" chosen
+        plain = doc.createNode("plain", "paintlayer")
+        doc.rootNode().addChildNode(plain, None)
+        paint(plain, rgba[0], 0, 0)
+        out["not_animated"] = ctl.apply(base.replace(frames="keys"), doc, plain)
+        doc.close()
+        # a 16-bit animation (Krita's linear default profile for U16): it works the same way
+        kra16 = Path(OUT).with_name("animation16.kra")
+        animated_kra(kra16, {t: layers.rgba_to_bytes(a, "U16") for t, a in rgba.items()},
+                     w, h, 11, depth="U16")
+        doc16 = k.openDocument(str(kra16))
+        src16 = next(n for n in doc16.rootNode().childNodes() if n.name() == "anim")
+        got = wait_finished(ctl, lambda: ctl.apply(base.replace(frames="keys"), doc16, src16))
+        res = got.pop("layer", None)
+        out["u16"] = {"message": got.get("message") or got.get("start_error"),
+                      "profile": doc16.colorProfile()}
+        if res is not None:
+            out["u16"]["keys"] = keys_of(res, doc16)
+            out["u16"]["model"] = [res.colorModel(), res.colorDepth()]
+        doc16.close()
+        return out
+
     def map_gone() -> Dict[str, Any]:
         """A map layer deleted, or in another document: one line, nothing added."""
         from style_transfer.krita import map_layers
@@ -986,6 +1082,7 @@ def main(args: List[str]) -> None:
     case("regions", regions)
     case("strength_map", strength_map)
     case("map_gone", map_gone)
+    case("animation", animation)
     # last: documents holding clone layers crash Krita when closed (at exit too)
     case("clone", lambda: clone_case(False))
     case("clone_moved", lambda: clone_case(True))

@@ -310,3 +310,28 @@ def test_a_map_that_is_gone_adds_nothing_and_says_so(results):
                                 "stylized with the visible image: hide it (it still works as a "
                                 "map) and press Apply again.")
     assert r["hidden_map"].startswith("Added layer ") and "strength map fade" in r["hidden_map"]
+
+
+def test_animation_keys_become_the_keys_of_one_new_layer(results):
+    """Frames › All keyframes on a layer keyed at 0, 2, 5, 9 of 12 frames (issue 17)."""
+    r = ok(results, "animation")
+    assert r["source_keys"] == [0, 2, 5, 9]
+    assert r["message"] == "Added layer 'Stylized · udnie 80% · scale 1× · stability 0%' " \
+        "(4 keyframes).", r
+    assert r["result_keys"] == [0, 2, 5, 9]  # exactly the source's keys: holds stay holds
+    assert all(r["held_frames_empty"])
+    # stability 0: every key is exactly the still the engine paints of that key
+    assert r["max_diff_vs_stills"] == {"0": 0, "2": 0, "5": 0, "9": 0}, r["max_diff_vs_stills"]
+    assert r["layers"][-1].startswith("Stylized") and len(r["layers"]) == 2  # ONE layer added
+    assert r["current_time_after"] == 7  # the playhead goes back where the painter left it
+    assert r["source_unchanged"]
+    # the default stability: each key is its own photo's stylization, not a neighbour's
+    assert r["default_keys"] == [0, 2, 5, 9], r
+    for own, other in zip(r["psnr_own_still"], r["psnr_neighbour_still"]):
+        assert own >= 25 and own > other + 5, r
+    assert r["range_keys"] == [2, 5], r  # 2 is held into the range 3..7
+    c = r["cancel"]
+    assert c["held"] and c["message"] == "Cancelled." and c["layers_added"] == 0, c
+    assert c["current_time"] == 7, c
+    assert r["not_animated"].startswith("The layer 'plain' is not animated"), r["not_animated"]
+    assert r["u16"]["keys"] == [0, 2, 5, 9] and r["u16"]["model"] == ["RGBA", "U16"], r["u16"]

@@ -43,6 +43,8 @@ def base_name(settings: JobSettings) -> str:
     if settings.style_mode != DEFAULT_STYLE_MODE:
         extras.append(f"style {settings.style_mode}")
     extras.extend(describe(settings))
+    if settings.animated and settings.stability is not None:
+        extras.append(f"stability {round(settings.stability * 100)}%")
     # the runtime is left out on purpose: it changes the speed, not the look
     head = f"{PREFIX} · {shown} {round(settings.strength * 100)}%"
     return " · ".join([head, *extras])

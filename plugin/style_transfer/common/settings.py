@@ -53,6 +53,11 @@ class JobSettings:
     # black = 1x (the picture's own resolution, the finest strokes), white = 0.5x (strokes
     # twice as large): paint white where the strokes should be big, as with strength
     scale_range: Tuple[float, float] = (1.0, 0.5)
+    # animation (Krita): "current" = the current frame as a still, "keys" = every keyframe of
+    # the active layer, "range" = the keys shown in the playback range; stability 0..1 (None
+    # = the engine's default) steadies the strokes from frame to frame (engine/clip.py)
+    frames: str = "current"
+    stability: Optional[float] = None
 
     def replace(self, **changes: Any) -> JobSettings:
         if "styles" in changes:
@@ -79,10 +84,17 @@ class JobSettings:
             return "At least one style needs a weight above 0."
         if not 0.0 <= self.strength <= 1.0:
             return f"Strength must be between 0 and 1, not {self.strength}."
+        if self.stability is not None and not 0.0 <= self.stability <= 1.0:
+            return f"Stability must be between 0 and 1, not {self.stability}."
         lo, hi = self.scale_range
         if self.scale_map is not None and not (lo > 0.0 and hi > 0.0):
             return f"The stroke-size range must be two positive scales, not {lo}–{hi}."
         return None
+
+    @property
+    def animated(self) -> bool:
+        """True when the job stylizes frames of an animation, not one still."""
+        return self.frames in ("keys", "range")
 
     @property
     def uses_maps(self) -> bool:

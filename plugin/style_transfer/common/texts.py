@@ -30,3 +30,30 @@ def model_choices() -> List[Tuple[str, str, str]]:
     from ..engine import models
 
     return [(c.name, c.label, c.help) for c in models.model_choices()]
+
+
+FRAMES_CHOICES: Tuple[Tuple[str, str], ...] = (
+    ("current", "Current frame"),
+    ("keys", "All keyframes"),
+    ("range", "Playback range"),
+)
+FRAMES_HELP = (
+    "Current frame: a still of what the layer shows now. All keyframes / Playback range: a new "
+    "animated layer with a stylized copy of every keyframe (in the range), at the same times, "
+    "so holds stay holds."
+)
+STABILITY_HELP = (
+    "How steady the strokes stay from frame to frame in an animation: 0% stylizes every frame "
+    "on its own (the strokes swim), higher values carry the strokes along with the motion."
+)
+
+
+def default_stability() -> float:
+    """The engine's default stability (engine/clip.py), the one value all front ends show.
+    Before the engine's packages are installed (a zip-only install) the slider shows the
+    middle; no render can run then anyway."""
+    try:
+        from ..engine.clip import DEFAULT_STABILITY
+    except ImportError:
+        return 0.5
+    return float(DEFAULT_STABILITY)

@@ -143,8 +143,9 @@ class Target:
     doc: Any
     node: Optional[Any]  # None = the whole visible image (result on top of the stack)
     title: str  # the document's name, for the progress line and messages
-    content: layers.Content
+    content: Optional[layers.Content]  # None for an animation (clip holds its keys)
     settings: JobSettings
+    clip: Optional[Any] = None  # clip_job.ClipJob of an animation Apply
 
 
 class Controller(QObject):
@@ -159,6 +160,8 @@ class Controller(QObject):
     preview_failed = pyqtSignal(str)
     #: a quick draft (common/draft.py) while the true preview renders
     draft_ready = pyqtSignal(object)
+    #: (key index, RGBA) of an animation Apply, from the worker; written on the main thread
+    _frame_done = pyqtSignal(int, object)
 
     def __init__(self) -> None:
         super().__init__()
@@ -172,6 +175,7 @@ class Controller(QObject):
         self._last_read: Optional[tuple] = None
         #: (ms, draft, reused) of each preview's main-thread read (tests, the log)
         self.read_times: list = []
+        self._frame_done.connect(self._write_frame)
 
     # -- engine --
     def engine(self) -> Any:
@@ -215,6 +219,8 @@ class Controller(QObject):
         if doc is None:
             return "Open a document first."
         node = None if settings.whole_image else (node or doc.activeNode())
+        if settings.animated:
+            return self._apply_clip(engine, settings, doc, node)
         try:
             content, masks = read_job(doc, node, settings)
         except layers.ColorSpaceError as e:
@@ -227,6 +233,33 @@ class Controller(QObject):
         target = Target(doc, node, layers.document_title(doc), content, settings)
         self._start(work, target)
         return None
+
+    def _apply_clip(self, engine: Any, settings: JobSettings, doc: Any,
+                    node: Optional[Any]) -> Optional[str]:
+        """Apply on the keyframes of the active layer (krita/clip_job.py)."""
+        from .clip_job import ClipJob
+
+        if node is None:
+            return ("Animations are stylized from the active layer: choose Active layer, or "
+                    "Frames › Current frame to stylize the visible image as a still.")
+        try:
+            job = ClipJob.plan(doc, node, settings)
+        except layers.ColorSpaceError as e:
+            return str(e)
+        target = Target(doc, node, layers.document_title(doc), None, settings, clip=job)
+        self._start(job.work(engine, self._frame_done.emit), target)
+        return None
+
+    def _write_frame(self, k: int, out: np.ndarray) -> None:
+        t = self._target
+        if t is None or t.clip is None:
+            return  # a late frame of a job that already ended
+        try:
+            t.clip.write(k, out)
+        except Exception as e:  # never into Krita's traceback dialog; the job stops
+            log.exception("could not write a keyframe")
+            t.clip.error = f"Could not write keyframe {k + 1}: {e}"
+            self.cancel()
 
     def _start(self, work: Callable[..., Any], target: Target) -> None:
         self._target = target
@@ -259,10 +292,12 @@ class Controller(QObject):
         # check what is still there before touching anything.
         gone = layers.target_problem(t.doc, t.node)
         if gone:
+            if t.clip is not None:
+                t.clip.abandon()
             self.finished.emit(None, gone)
             return
         try:
-            layer, message = self._write(t, out)
+            layer, message = t.clip.finish(out) if t.clip is not None else self._write(t, out)
             save_settings(t.settings, "last_applied")
         except Exception as e:
             log.exception("could not add the result layer")
@@ -274,6 +309,7 @@ class Controller(QObject):
         """Add the result layer where it belongs; returns (layer, message for the user)."""
         source = None if t.node is None else layers.live_node(t.doc, t.node)
         name = naming.result_name(t.settings, layers.all_names(t.doc))
+        assert t.content is not None  # a still's target (an animation's goes to t.clip)
         out = coverage.apply_to_alpha(out, t.content.mask)
         # above the source AND the earlier results of it, so the new one is the visible one
         above = None if source is None else layers.top_of_results(source, naming.PREFIX)
@@ -394,12 +430,18 @@ class Controller(QObject):
                 self.preview_failed.emit(error)
 
     def _failed(self, message: str) -> None:
-        self._end()
+        t = self._end()
+        if t is not None and t.clip is not None:
+            t.clip.abandon()
         self.finished.emit(None, message)
 
     def _cancelled(self) -> None:
-        self._end()
-        self.finished.emit(None, "Cancelled.")
+        t = self._end()
+        message = "Cancelled."
+        if t is not None and t.clip is not None:
+            t.clip.abandon()
+            message = t.clip.error or message
+        self.finished.emit(None, message)
 
 
 def read_job(doc: Any, node: Optional[Any], settings: JobSettings) -> tuple:

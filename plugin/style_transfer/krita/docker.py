@@ -22,8 +22,8 @@ from krita import DockWidget, Krita
 
 from ..common import texts
 from ..common.settings import JobSettings, StyleRef
+from . import animation, layers, map_layers
 from . import controller as ctl
-from . import layers, map_layers
 from .maps_ui import MapsMixin, style_text
 from .qt import QIcon, QImage, QPixmap, Qt, QTimer, QtWidgets
 from .setup_ui import SetupMixin
@@ -202,6 +202,26 @@ class StyleTransferDocker(MapsMixin, SetupMixin, DockWidget):
         self.preserve.setToolTip(texts.KEEP_COLORS_HELP)
         of.addRow("", self.preserve)
 
+        self.anim_section = Section("Animation")
+        af = QtWidgets.QFormLayout(self.anim_section.body)
+        af.setContentsMargins(8, 0, 0, 0)
+        af.setVerticalSpacing(3)
+        self.frames = QtWidgets.QComboBox()
+        for name, label in texts.FRAMES_CHOICES:
+            self.frames.addItem(label, name)
+        self.frames.setToolTip(texts.FRAMES_HELP)
+        af.addRow("Frames", self.frames)
+        self.stability = QtWidgets.QSlider(Qt.Orientation.Horizontal)
+        self.stability.setRange(0, 100)
+        self.stability.setToolTip(texts.STABILITY_HELP)
+        self.stability_label = QtWidgets.QLabel()
+        self.stability_label.setMinimumWidth(self.strength_label.minimumWidth())
+        af.addRow("Stability", _row(self.stability, self.stability_label, stretch=0))
+        self.anim_info = QtWidgets.QLabel()
+        self.anim_info.setEnabled(False)  # information, not a control
+        self.anim_info.setWordWrap(True)
+        af.addRow(self.anim_info)
+
         self.preview_section = Section("Preview", expanded=True)
         pv = QtWidgets.QVBoxLayout(self.preview_section.body)
         pv.setContentsMargins(8, 0, 0, 0)
@@ -225,6 +245,7 @@ class StyleTransferDocker(MapsMixin, SetupMixin, DockWidget):
         bv.setSpacing(2)
         bv.addWidget(self.essentials, 1)
         bv.addWidget(self.options)
+        bv.addWidget(self.anim_section)
         bv.addWidget(self._build_maps())
         bv.addWidget(self.preview_section)
         bv.addStretch(1)
@@ -269,6 +290,8 @@ class StyleTransferDocker(MapsMixin, SetupMixin, DockWidget):
         self.scale.valueChanged.connect(self._changed)
         self.preserve.toggled.connect(self._changed)
         self.model.currentIndexChanged.connect(self._changed)
+        self.frames.currentIndexChanged.connect(self._changed)
+        self.stability.valueChanged.connect(self._changed)
         self.runtime.currentIndexChanged.connect(self._runtime_changed)
         self.weight.valueChanged.connect(self._weight_changed)
         self.styles.currentRowChanged.connect(self._row_changed)
@@ -279,9 +302,13 @@ class StyleTransferDocker(MapsMixin, SetupMixin, DockWidget):
     def _load_into_widgets(self) -> None:
         s = self.settings
         for w in (self.content, self.strength, self.scale, self.preserve, self.model,
-                  self.runtime):
+                  self.runtime, self.frames, self.stability):
             w.blockSignals(True)
         self.content.setCurrentIndex(1 if s.whole_image else 0)
+        self.frames.setCurrentIndex(max(0, self.frames.findData(s.frames)))
+        stability = texts.default_stability() if s.stability is None else s.stability
+        self.stability.setValue(round(stability * 100))
+        self.stability_label.setText(f"{self.stability.value()} %")
         self.strength.setValue(round(s.strength * 100))
         self.strength_label.setText(f"{round(s.strength * 100)} %")
         self.scale.setValue(s.scale or 0.0)
@@ -289,7 +316,7 @@ class StyleTransferDocker(MapsMixin, SetupMixin, DockWidget):
         self.model.setCurrentIndex(max(0, self.model.findData(s.model)))
         self.runtime.setCurrentIndex(max(0, self.runtime.findData(s.runtime)))
         for w in (self.content, self.strength, self.scale, self.preserve, self.model,
-                  self.runtime):
+                  self.runtime, self.frames, self.stability):
             w.blockSignals(False)
         self._load_maps_into_widgets()
         self._refresh_list()
@@ -313,8 +340,14 @@ class StyleTransferDocker(MapsMixin, SetupMixin, DockWidget):
 
     def _changed(self, *_: Any) -> None:
         self.strength_label.setText(f"{self.strength.value()} %")
+        self.stability_label.setText(f"{self.stability.value()} %")
+        stability = self.stability.value() / 100.0
         self.settings = self.settings.replace(
             whole_image=self.content.currentIndex() == 1,
+            frames=self.frames.currentData() or "current",
+            # the engine's default stays "default" (None) until the slider is moved off it
+            stability=None if round(stability * 100) == round(texts.default_stability() * 100)
+            else stability,
             strength=self.strength.value() / 100.0,
             scale=self.scale.value() or None,
             preserve_colors=self.preserve.isChecked(),
@@ -627,10 +660,23 @@ class StyleTransferDocker(MapsMixin, SetupMixin, DockWidget):
         node = self._preview_target(doc) if doc is not None else None
         key = node.uniqueId().toString() if node is not None else None
         if key != self._active_key:
+            self._show_animation(doc, node)
             first = self._active_key is None
             self._active_key = key
             if not first:
                 self.schedule_preview()
+
+
+    def _show_animation(self, doc: Any, node: Any) -> None:
+        """Say what an animation Apply would paint; unfold the part for an animated layer."""
+        if doc is None or node is None or not node.animated():
+            self.anim_info.setText("The active layer is not animated: Apply paints a still.")
+            return
+        keys = animation.key_times(doc, node, doc.fullClipRangeStartTime(),
+                                   doc.fullClipRangeEndTime())
+        self.anim_info.setText(f"'{node.name()}' has {len(keys)} keyframe"
+                               f"{'s' if len(keys) != 1 else ''}.")
+        self.anim_section.set_expanded(True)
 
 
 def _rgba(image: np.ndarray) -> np.ndarray:

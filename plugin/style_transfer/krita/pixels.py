@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..common.messages import UserError
+
 #: bytes per channel and numpy dtype of the raw buffer per Krita colour depth
 DEPTHS = {
     "U8": np.dtype("u1"),
@@ -17,7 +19,7 @@ DEPTHS = {
 }
 
 
-class ColorSpaceError(Exception):
+class ColorSpaceError(UserError):
     """A document colour space the adapter cannot read or write; the message is for the user."""
 
 
