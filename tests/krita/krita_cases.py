@@ -989,6 +989,10 @@ def main(args: List[str]) -> None:
         out["range_message"] = got.get("message") or got.get("start_error")
         if res is not None:
             out["range_keys"] = keys_of(res, doc)
+            # the keys outside the range are left empty: only what was stylized shows
+            out["range_painted"] = [t for t in photos
+                                    if key_rgba(res, t)[..., 3].max() > 0]
+            out["range_key2_vs_still"] = psnr_rgb(key_rgba(res, 2), stills[2])
             res.remove()
         doc.setPlayBackRange(0, 11)
         # Cancel while the first key paints: nothing added, the playhead where it was

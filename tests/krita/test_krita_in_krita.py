@@ -329,7 +329,9 @@ def test_animation_keys_become_the_keys_of_one_new_layer(results):
     assert r["default_keys"] == [0, 2, 5, 9], r
     for own, other in zip(r["psnr_own_still"], r["psnr_neighbour_still"]):
         assert own >= 25 and own > other + 5, r
-    assert r["range_keys"] == [2, 5], r  # 2 is held into the range 3..7
+    # playback range 3..7: key 2 is held into it, 5 is inside; 0 and 9 stay keys, left empty
+    assert r["range_keys"] == [0, 2, 5, 9] and r["range_painted"] == [2, 5], r
+    assert r["range_key2_vs_still"] >= 25, r
     c = r["cancel"]
     assert c["held"] and c["message"] == "Cancelled." and c["layers_added"] == 0, c
     assert c["current_time"] == 7, c

@@ -36,5 +36,5 @@ def render_frames(engine: Any, settings: JobSettings, frames: Iterable[np.ndarra
     else:
         paths, weights = settings.style_paths(), settings.weights()
     renderer = ClipRenderer(engine, paths, weights or None, options, stability)
-    return stylize_clip(renderer, frames, total=total, progress=progress, cancel=cancel,
-                        maps=maps)
+    items = frames if maps is None else ((frame, maps) for frame in frames)
+    return stylize_clip(renderer, items, total=total, progress=progress, cancel=cancel)

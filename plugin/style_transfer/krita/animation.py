@@ -33,7 +33,8 @@ class Clip:
     """The keys a job stylizes and where their pixels are."""
 
     node: Any
-    times: List[int]  # keyframe times, ascending
+    times: List[int]  # the keys to stylize, ascending
+    others: List[int]  # the layer's other keys (outside the playback range): left empty
     rect: Rect  # the canvas: where every frame is read and written
     space: color.Space  # the layer's colour space
     mask: Optional[np.ndarray]  # the selection (HxW 0..1), the same for every frame
@@ -58,7 +59,8 @@ def plan(doc: Any, node: Any, frames: str) -> Clip:
             f"The layer '{name}' is not animated: choose Frames › Current frame to stylize it "
             "as a still, or add keyframes to it on the Timeline.")
     first, last = doc.fullClipRangeStartTime(), doc.fullClipRangeEndTime()
-    times = key_times(doc, node, first, last)
+    every = key_times(doc, node, first, last)
+    times = every
     if frames == "range":
         lo, hi = doc.playBackStartTime(), doc.playBackEndTime()
         # the key that shows at the start of the range is held into it: it belongs too
@@ -73,7 +75,8 @@ def plan(doc: Any, node: Any, frames: str) -> Clip:
     if sel is not None and sel.width() > 0 and sel.height() > 0:
         mask = selection_mask(bytes(sel.pixelData(rect.x, rect.y, rect.w, rect.h)),
                               rect.w, rect.h)
-    return Clip(node, times, rect, color.Space.of(node), mask, doc.currentTime())
+    others = [t for t in every if t not in times]
+    return Clip(node, times, others, rect, color.Space.of(node), mask, doc.currentTime())
 
 
 def read_key(clip: Clip, t: int) -> np.ndarray:
@@ -99,16 +102,32 @@ class ResultLayer:
     def write(self, t: int, rgba: np.ndarray) -> None:
         """Replace the key at time t with `rgba` (sRGB-encoded, the clip's rectangle)."""
         r = self.clip.rect
-        self.doc.setCurrentTime(t)
-        self.doc.waitForDone()
-        b = Rect.of(self.layer.bounds())
+        b = self._at(t)
         if not b.empty and b.intersect(r) != b:  # paint of the key outside the canvas: clear it
-            self.layer.setPixelData(bytes(b.w * b.h * _pixel_size(self.clip.space)),
-                                    b.x, b.y, b.w, b.h)
+            self._clear(b)
         self.layer.setPixelData(color.from_srgb(rgba, self.clip.space), r.x, r.y, r.w, r.h)
         self.written.append(t)
 
+    def clear_others(self) -> None:
+        """The copied keys the job did not stylize (outside the playback range) show nothing:
+        the result holds only what was stylized, at the source's times."""
+        for t in self.clip.others:
+            b = self._at(t)
+            if not b.empty:
+                self._clear(b)
+
+    def _at(self, t: int) -> Rect:
+        """Make t the current time (setPixelData writes the key shown then); the key's bounds."""
+        self.doc.setCurrentTime(t)
+        self.doc.waitForDone()
+        return Rect.of(self.layer.bounds())
+
+    def _clear(self, b: Rect) -> None:
+        self.layer.setPixelData(bytes(b.w * b.h * _pixel_size(self.clip.space)),
+                                b.x, b.y, b.w, b.h)
+
     def insert(self, above: Any) -> Any:
+        self.clear_others()
         parent = above.parentNode() or self.doc.rootNode()
         parent.addChildNode(self.layer, above)
         self.restore_time()
