@@ -56,16 +56,16 @@ def test_module_is_stdlib_only_and_python39(bare_python: Path) -> None:
     r = run_in(bare_python, code, dict(os.environ))
     assert r.returncode == 0, r.stderr
     # pip names, in REQUIREMENTS order, for a Python that has none of them
-    assert json.loads(r.stdout) == ["ai-edge-litert", "numpy", "pillow"]
+    assert json.loads(r.stdout) == ["ai-edge-litert", "numpy", "pillow", "opencv-python-headless"]
 
 
 def test_missing_is_empty_where_everything_imports() -> None:
     deps = load_deps()
-    assert deps.missing() == []  # the test venv has LiteRT, numpy and Pillow
+    assert deps.missing() == []  # the test venv has LiteRT, numpy, Pillow and OpenCV
     assert deps.deps_dir(Path("/x/pykrita/style_transfer")) == Path(
         "/x/pykrita/style_transfer/_deps")
     assert [deps.requirement_name(r) for r in deps.REQUIREMENTS] == [
-        "ai-edge-litert", "numpy", "pillow"]
+        "ai-edge-litert", "numpy", "pillow", "opencv-python-headless"]
 
 
 def test_inside_a_host_the_host_binary_is_not_taken_for_python(bare_python: Path) -> None:
@@ -121,7 +121,8 @@ print("usable now:", d.activate(target), d.missing())
     r = run_in(bare_python, code, env)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "Downloading pip from PyPI" in r.stdout
-    assert "missing before: ['ai-edge-litert', 'numpy', 'pillow']" in r.stdout
+    assert ("missing before: ['ai-edge-litert', 'numpy', 'pillow', 'opencv-python-headless']"
+            in r.stdout)
     assert "usable now: True []" in r.stdout  # no restart needed: nothing was loaded before
     wheel = list((tmp_path / "cache" / "style-transfer" / "pip").glob("pip-*-py3-none-any.whl"))
     assert len(wheel) == 1 and not list(wheel[0].parent.glob("*.part"))

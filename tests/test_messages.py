@@ -82,7 +82,8 @@ def test_hosts_get_every_missing_package_in_one_line(bare_python: str) -> None:
     assert r.returncode == 0 and r.stderr == "", r.stderr
     line = r.stdout.strip()
     assert "\n" not in line and line.startswith("Style Transfer is missing the Python packages "
-                                                "'ai-edge-litert', 'numpy', 'pillow' for "
+                                                "'ai-edge-litert', 'numpy', 'pillow', "
+                                                "'opencv-python-headless' for "
                                                 "Krita's Python 3."), line
     assert line.endswith("Fix: press the button.")
 
@@ -92,5 +93,6 @@ def test_the_cli_names_the_missing_packages_in_one_line(bare_python: str, tmp_pa
     assert r.returncode == 1, r.stderr
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
     assert r.stderr.startswith("style-transfer: error: Style Transfer is missing the Python "
-                               "packages 'ai-edge-litert', 'numpy', 'pillow', 'tqdm' for Python 3")
+                               "packages 'ai-edge-litert', 'numpy', 'pillow', "
+                               "'opencv-python-headless', 'tqdm' for Python 3")
     assert "pip install ." in r.stderr

@@ -43,9 +43,9 @@ except ImportError:  # loaded by file path (installer.py, on a bare Python): no 
 #: listed so the rest resolves against a compatible one, but it is not installed when the
 #: host's Python already has it (Krita's and GIMP's Pythons do).
 REQUIREMENTS: List[str] = ["ai-edge-litert>=1.0", "numpy>=1.23.2", "Pillow>=9.1",
-                           # optical flow for animations (engine/stabilize.py); pip picks a
-                           # 4.11 for a host's numpy 1.x (4.12+ need numpy 2)
-                           "opencv-python-headless>=4.8"]
+                           # optical flow for animations (engine/stabilize.py): 4.12+ need
+                           # numpy 2 (Krita 5.1.5 has 1.24)
+                           "opencv-python-headless>=4.10,<4.12"]
 #: optional: OpenVINO, the faster runtime (engine/openvino_backend.py; wheels of 33-85 MB for
 #: Windows x64, Linux x86-64/aarch64, macOS arm64). Where pip has no wheel for the host's Python
 #: and platform, or it fails, the required ones go in alone and LiteRT runs the models (the

@@ -43,21 +43,19 @@ from typing import (
 
 import numpy as np
 
-from .errors import DependencyError, InputError
+from .errors import InputError
 from .images import alpha_part, check_array, color_part, to_float
 from .masks import as_map
 from .progress import CancelToken, Progress, ProgressFn
 from .render import RenderOptions, finish
+from .stabilize import DEFAULT_STABILITY, Stabilizer, import_cv2
 from .style import check_strength, check_vector
 
 if TYPE_CHECKING:
     from .core import Engine, StyleItem
     from .regions import PaintMaps
 
-#: Placeholder until the stabiliser's figures land (helper "flow", bench/animation.py): the
-#: stability its first measurements chose (pan flicker <= 0.10x per-frame with margin, a clip
-#: on 2s >= 25 dB from the per-frame render).
-DEFAULT_STABILITY = 0.9
+# the default stability is the stabiliser's, chosen from its measurements (stabilize.py)
 
 #: One item of a clip for stylize_clip: a frame, or (frame, its maps or None)
 ClipItem = Union[np.ndarray, Tuple[np.ndarray, Optional["PaintMaps"]]]
@@ -88,15 +86,7 @@ class _History:
     `last.cut` telling that a step started afresh (first frame or a detected scene cut)."""
 
     def __init__(self, stability: float) -> None:
-        try:
-            from .stabilize import Stabilizer
-        except ImportError as e:  # engine/stabilize.py itself missing (not OpenCV: it says so)
-            if "stabilize" not in str(e):
-                raise
-            raise DependencyError("Stability above 0 needs the engine's stabiliser "
-                                  "(engine/stabilize.py), which this install lacks; "
-                                  "use stability 0.") from None
-
+        import_cv2()  # before the first frame: a missing OpenCV is one line naming the fix
         self._stabilizer = Stabilizer(stability)
         self.frames = 0  # frames since the last reset: a "cut" on the first one is no cut
 
@@ -219,6 +209,10 @@ class ClipRenderer:
         content = np.clip(to_float(color_part(frame)), 0.0, 1.0)
         alpha = alpha_part(frame)
         alpha_f = None if alpha is None else np.clip(to_float(alpha), 0.0, 1.0)
+        if alpha_f is not None:
+            # premultiplied for the flow: colour hidden under transparent pixels (whatever a
+            # host or file keeps there) must not steer where visible strokes move
+            content = content * alpha_f[:, :, None]
         t0 = time.perf_counter()
         stab, cut = self._history.step(content, to_float(color_part(raw)), alpha_f)
         if cut:
