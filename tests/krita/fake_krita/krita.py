@@ -40,6 +40,9 @@ class Node:
     def type(self):
         return self.kind
 
+    def animated(self):  # the fake's layers are stills (the real ones are tested in Krita)
+        return False
+
     def visible(self):
         return self._visible
 
