@@ -163,8 +163,12 @@ class Stabilizer:
         cv2 = self._cv2
         assert self._gray is not None and self._out is not None
         h, w = styl.shape[:2]
-        bw, fw = self._flows(gray, self._gray, (h, w))  # t -> t-1, t-1 -> t
-        gx, gy = self._grids(h, w)
+        # the correspondence is found at the flow's size (a big frame's flow is computed on a
+        # shrunk copy, so its full-size maps hold nothing finer), then the sampling map and
+        # the mask are enlarged once: 1920x1080 paid 5 full-size remaps per frame before
+        bw, fw = self._flows(gray, self._gray)  # t -> t-1, t-1 -> t
+        fh, fwid = gray.shape
+        gx, gy = self._grids(fh, fwid)
         mx, my = gx + bw[..., 0], gy + bw[..., 1]
         fw_at = cv2.remap(fw, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         bx, by, fx, fy = bw[..., 0], bw[..., 1], fw_at[..., 0], fw_at[..., 1]
@@ -173,12 +177,13 @@ class Stabilizer:
         ok = sx * sx + sy * sy <= CONSISTENCY_K * (bx * bx + by * by + fx * fx + fy * fy) \
             + CONSISTENCY_C
         t = EDGE_TOLERANCE
-        ok &= (mx >= -t) & (mx <= w - 1 + t) & (my >= -t) & (my <= h - 1 + t)
-        g_now = self._gray_full(gray, (h, w))
-        valid = _textured_share(ok[::2, ::2], g_now[::2, ::2], cv2)
+        ok &= (mx >= -t) & (mx <= fwid - 1 + t) & (my >= -t) & (my <= fh - 1 + t)
+        g_now = gray.astype(np.float32)
+        step = 2 if gray.shape == (h, w) else 1  # a shrunk flow is already a sample
+        valid = _textured_share(ok[::step, ::step], g_now[::step, ::step], cv2)
         ncc: Optional[float] = None
         if CUT_NONE <= valid < CUT_VALID:  # few consistent: does the content still match?
-            g_was = cv2.remap(self._gray_full(self._gray, (h, w)), mx, my, cv2.INTER_LINEAR,
+            g_was = cv2.remap(self._gray.astype(np.float32), mx, my, cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REPLICATE)
             ncc = _ncc(g_now, g_was, ok)
         self.last = StepInfo(valid=valid, ncc=ncc)
@@ -191,6 +196,8 @@ class Stabilizer:
             f_at = cv2.remap(fw, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             mx = gx - f_at[..., 0]
             my = gy - f_at[..., 1]
+        if (fh, fwid) != (h, w):
+            mx, my, ok = _enlarge(mx, my, ok, (h, w), cv2)
         if self._alpha is None:
             warped = cv2.remap(self._out, mx, my, cv2.INTER_CUBIC,
                                borderMode=cv2.BORDER_REPLICATE)
@@ -232,14 +239,7 @@ class Stabilizer:
                            interpolation=cv2.INTER_AREA)
         return g
 
-    def _gray_full(self, g: np.ndarray, hw: Tuple[int, int]) -> np.ndarray:
-        g = g.astype(np.float32)
-        if g.shape != hw:
-            g = self._cv2.resize(g, (hw[1], hw[0]), interpolation=self._cv2.INTER_LINEAR)
-        return g
-
-    def _flows(self, g: np.ndarray, prev: np.ndarray,
-               hw: Tuple[int, int]) -> Tuple[np.ndarray, np.ndarray]:
+    def _flows(self, g: np.ndarray, prev: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         cv2 = self._cv2
         if self._dis is None:
             # the medium preset, as the warping-error measure: a cheaper flow disagrees with it
@@ -260,19 +260,25 @@ class Stabilizer:
             other.join()
         if not got:
             raise RuntimeError("optical flow failed")
-        fw = got[0]
-        if g.shape != hw:
-            sy, sx = hw[0] / g.shape[0], hw[1] / g.shape[1]
-            scale = np.float32([sx, sy])
-            bw = cv2.resize(bw, (hw[1], hw[0]), interpolation=cv2.INTER_LINEAR) * scale
-            fw = cv2.resize(fw, (hw[1], hw[0]), interpolation=cv2.INTER_LINEAR) * scale
-        return bw, fw
+        return bw, got[0]
 
     def _grids(self, h: int, w: int) -> Tuple[np.ndarray, np.ndarray]:
         if self._grid is None or self._grid[0].shape != (h, w):
             gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
             self._grid = (gx, gy)
         return self._grid
+
+
+def _enlarge(mx: np.ndarray, my: np.ndarray, ok: np.ndarray, hw: Tuple[int, int],
+             cv2: Any) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A sampling map and its mask found at the flow's size, at the frame's size (pixel
+    centres kept: x_full = (x + 0.5) * s - 0.5)."""
+    h, w = hw
+    sy, sx = h / mx.shape[0], w / mx.shape[1]
+    big = cv2.resize(np.dstack([mx, my, ok.astype(np.float32)]), (w, h),
+                     interpolation=cv2.INTER_LINEAR)
+    return ((big[..., 0] + 0.5) * sx - 0.5, (big[..., 1] + 0.5) * sy - 0.5,
+            big[..., 2] > 0.5)
 
 
 def _low_pass(x: np.ndarray, cv2: Any) -> np.ndarray:
