@@ -267,6 +267,9 @@ def run_stylize(args: argparse.Namespace) -> int:
         bar.close()
         if not args.quiet:
             print(f"{src} -> {dst}", file=sys.stderr)
+    if not args.quiet and failures < len(inputs):
+        # what really ran (auto may have fallen back to LiteRT on the way)
+        print(f"{PROG}: rendered on {engine.runtime_status(args.runtime)}", file=sys.stderr)
     return 1 if failures else 0
 
 

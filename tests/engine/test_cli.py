@@ -143,3 +143,19 @@ def test_models_list_and_verify(tmp_path: Path, models_dir: Path) -> None:
     assert str(models_dir) in r.stdout
     r = _cli("models", "verify", cwd=tmp_path)
     assert r.returncode == 0 and r.stdout.count(": ok ") == 4
+
+
+def test_the_command_says_which_runtime_rendered(tmp_path: Path, images_dir: Path) -> None:
+    """A user (and the README's demo) sees what the pictures were painted on."""
+    Image.open(images_dir / "stata.jpg").resize((96, 64)).save(tmp_path / "c.png")
+    style = str(images_dir / "udnie.jpg")
+    r = _cli(str(tmp_path / "c.png"), "-s", style, "-o", "a.png", "--runtime", "litert",
+             cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip().splitlines()[-1].startswith("style-transfer: rendered on LiteRT 2")
+    r = _cli(str(tmp_path / "c.png"), "-s", style, "-o", "b.png", "--runtime", "openvino",
+             cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip().splitlines()[-1].startswith("style-transfer: rendered on OpenVINO 20")
+    r = _cli(str(tmp_path / "c.png"), "-s", style, "-o", "c.png", "-q", cwd=tmp_path)
+    assert "rendered on" not in r.stderr  # -q: nothing but errors
