@@ -24,6 +24,7 @@ from .cli_options import (
     add_render_options,
     check_painting_args,
     paint_maps_of,
+    read_styles,
     refuse_overwriting_inputs,
     side_inputs,
 )
@@ -209,12 +210,7 @@ def run_stylize(args: argparse.Namespace) -> int:
         with native_stderr_silenced():  # keep stderr for our one-line messages
             engine.network("predictor-int8")
         warm = _warm_up(engine, args, inputs[0])  # overlaps with reading the styles
-        vector = engine.style_mix(args.style, args.weights, args.style_mode) if args.style else None
-        regions = [(load_image(r.mask), engine.style_mix(list(r.styles), r.weights,
-                                                         args.style_mode), r.mask)
-                   for r in args.region]
-        maps = {name: load_image(getattr(args, name)) if getattr(args, name) else None
-                for name in ("strength_map", "scale_map", "color_source")}
+        vector, regions, maps = read_styles(engine, args)
         if args.save_preset and vector is not None:
             first = args.style[0]
             thumb = load_image(first) if Path(first).suffix.lower() in IMAGE_EXTS else None

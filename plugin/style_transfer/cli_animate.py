@@ -30,6 +30,7 @@ from .cli_options import (
     add_render_options,
     check_painting_args,
     paint_maps_of,
+    read_styles,
     refuse_overwriting_inputs,
     side_inputs,
 )
@@ -126,12 +127,7 @@ def run_animate(argv: List[str]) -> int:
         with native_stderr_silenced():
             engine.network("predictor-int8")
         warm = _warm_up(engine, args, working_size(info.height, info.width, args.scale))
-        vector = engine.style_mix(args.style, args.weights, args.style_mode) if args.style else None
-        regions = [(load_image(r.mask), engine.style_mix(list(r.styles), r.weights,
-                                                         args.style_mode), r.mask)
-                   for r in args.region]
-        maps = {name: load_image(getattr(args, name)) if getattr(args, name) else None
-                for name in ("strength_map", "scale_map", "color_source")}
+        vector, regions, maps = read_styles(engine, args)
         paint_maps = (paint_maps_of(regions, maps, args)
                       if regions or any(v is not None for v in maps.values()) else None)
         # the mask as the file holds it: the engine reads every map by one rule (masks.py)

@@ -164,6 +164,19 @@ def side_inputs(args: argparse.Namespace) -> List[str]:
     return [f for f in files if f]
 
 
+def read_styles(engine: Any, args: argparse.Namespace) -> Tuple[Any, List[Any], Dict[str, Any]]:
+    """(the --style blend's vector or None, the --region masks as (mask, vector, file name),
+    {strength_map, scale_map, color_source: image or None}): what both commands read once."""
+    from .engine.images import load_image
+
+    vector = engine.style_mix(args.style, args.weights, args.style_mode) if args.style else None
+    regions = [(load_image(r.mask), engine.style_mix(list(r.styles), r.weights, args.style_mode),
+                r.mask) for r in args.region]
+    maps = {name: load_image(getattr(args, name)) if getattr(args, name) else None
+            for name in ("strength_map", "scale_map", "color_source")}
+    return vector, regions, maps
+
+
 def paint_maps_of(regions: List[Any], maps: Dict[str, Any], args: argparse.Namespace) -> Any:
     """engine.regions.PaintMaps of the loaded --region masks (mask, vector, file name) and
     --strength-map / --scale-map / --color-source images."""

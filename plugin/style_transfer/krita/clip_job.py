@@ -83,15 +83,9 @@ class ClipJob:
     @classmethod
     def plan(cls, doc: Any, node: Any, settings: JobSettings) -> ClipJob:
         """Raises layers.ColorSpaceError with the one-line reason a job cannot start."""
-        problem = map_layers.source_problem(settings, doc, node)
-        if problem:
-            raise map_layers.MapError(problem)
+        map_layers.check_sources(settings, doc, node)
         clip = animation.plan(doc, node, settings.frames)
-        masks = map_layers.read(doc, settings.map_refs(), clip.rect)
-        problem = maps.missing(settings, masks)
-        if problem:
-            raise map_layers.MapError(problem)
-        return cls(doc, node, settings, masks, clip)
+        return cls(doc, node, settings, map_layers.read_all(doc, settings, clip.rect), clip)
 
     def work(self, engine: Any, emit_frame: Callable[[int, np.ndarray], None]
              ) -> Callable[[Callable[[float, str], None], CancelToken], int]:

@@ -449,15 +449,9 @@ def read_job(doc: Any, node: Optional[Any], settings: JobSettings) -> tuple:
     read live for exactly the content's rectangle. A layers.ColorSpaceError says, in one line,
     why the job cannot start: the active layer is one of its maps, a map layer is visible in a
     visible-image job, or a map is gone."""
-    problem = map_layers.source_problem(settings, doc, None if settings.whole_image else node)
-    if problem:
-        raise map_layers.MapError(problem)
+    map_layers.check_sources(settings, doc, None if settings.whole_image else node)
     content = layers.read_content(doc, node, settings.whole_image)
-    masks = map_layers.read(doc, settings.map_refs(), content.rect)
-    problem = maps.missing(settings, masks)
-    if problem:
-        raise map_layers.MapError(problem)
-    return content, masks
+    return content, map_layers.read_all(doc, settings, content.rect)
 
 
 def keep_active(doc: Any, node: Any) -> None:

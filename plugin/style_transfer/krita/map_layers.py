@@ -144,6 +144,24 @@ def read(doc: Any, refs: Iterable[MapRef], rect: layers.Rect) -> Dict[MapRef, np
     return out
 
 
+def check_sources(settings: JobSettings, doc: Any, node: Any) -> None:
+    """MapError when the job cannot use its maps with this content (source_problem)."""
+    problem = source_problem(settings, doc, node)
+    if problem:
+        raise MapError(problem)
+
+
+def read_all(doc: Any, settings: JobSettings, rect: layers.Rect) -> Dict[MapRef, np.ndarray]:
+    """Every map of the job for `rect`, or MapError naming the first one that is gone."""
+    from ..common.maps import missing
+
+    masks = read(doc, settings.map_refs(), rect)
+    problem = missing(settings, masks)
+    if problem:
+        raise MapError(problem)
+    return masks
+
+
 def node_pixels(node: Any, rect: layers.Rect) -> np.ndarray:
     """A node's own pixels at `rect`: a mask's selection (1 channel, any depth), or a paint
     layer's RGBA converted to sRGB like the content (color.py), in whatever depth it has."""
