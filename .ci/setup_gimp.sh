@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Build (once) and cache a Debian 13 "trixie" chroot with GIMP 3, used by tests/gimp/.
+# Build (once) and cache a Debian 13 "trixie" chroot with GIMP 3 (tests/gimp/) and Krita 5.2
+# (tests/krita/, the second Krita version beside the host's 5.1).
 #
 # Idempotent: a chroot that finished building carries a marker file and is reused as is; a
-# half-built one (no marker, e.g. an interrupted run) is unmounted, deleted and rebuilt.
+# half-built one (no marker, e.g. an interrupted run) is unmounted, deleted and rebuilt. Krita has
+# its own marker: a GIMP chroot built before Krita was added gets Krita installed IN PLACE (apt in
+# the live chroot, under a lock), never rebuilt, since other runs may be using it for GIMP.
 # Needs root, debootstrap (installed with apt-get when missing) and network to the Debian mirror.
 #
 #   .ci/setup_gimp.sh            build or reuse; prints the chroot path on the last line
@@ -15,6 +18,12 @@ MARKER="$ROOT/.style-transfer-ready"
 # Bump when the package list changes so cached chroots from older CI runs get rebuilt.
 RECIPE="v1 gimp python3-gi gir1.2-gimp-3.0 python3-numpy python3-pip ca-certificates"
 PACKAGES=(gimp python3-gi gir1.2-gimp-3.0 python3-numpy python3-pip ca-certificates)
+# Krita 5.2 (Python 3.13, numpy 2.2 from the same chroot); kritarunner and the GUI reach the host's
+# Xvfb through its abstract socket like GIMP's GUI does, so no X packages are needed in here.
+# Bump KRITA_RECIPE when this list changes: a chroot with another recipe gets it installed in place.
+KRITA_MARKER="$ROOT/.style-transfer-krita-ready"
+KRITA_RECIPE="v1 krita python3-pyqt5"
+KRITA_PACKAGES=(krita python3-pyqt5)
 
 t0=$(date +%s)
 say() { echo "[setup_gimp $(( $(date +%s) - t0 ))s] $*"; }
@@ -81,9 +90,60 @@ ensure_host_gui_tools() {
 }
 ensure_host_gui_tools
 
+# What Krita and Python the chroot holds, for the test logs (read by tests/krita/chroot.py).
+record_krita_version() {
+    local root=$1 krita py
+    krita=$(chroot "$root" dpkg-query -W -f='${Version}' krita)
+    py=$(chroot "$root" python3 -c 'import sys, numpy; print("python", sys.version.split()[0], "numpy", numpy.__version__)')
+    echo "krita $krita; $py" > "$root/.krita-version"
+}
+
+# Krita into an already-built chroot, in place: only what is missing is installed, GIMP's
+# packages stay as they are, and runs using the chroot meanwhile are not disturbed beyond apt
+# unpacking new files. Under a lock so two CI runs do not run apt at once; /proc is mounted only
+# if missing and then unmounted again (the policy of tests/gimp/harness.py).
+ensure_krita() {
+    local root=$1 lock mounted=""
+    [[ -f $KRITA_MARKER && "$(cat "$KRITA_MARKER")" == "$KRITA_RECIPE" ]] && return 0
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "setup_gimp.sh: adding Krita to the chroot needs root (chroot, apt)" >&2
+        exit 1
+    fi
+    lock="$(dirname "$root")/.$(basename "$root").krita.lock"
+    exec 9>"$lock"
+    flock 9
+    if [[ -f $KRITA_MARKER && "$(cat "$KRITA_MARKER")" == "$KRITA_RECIPE" ]]; then
+        exec 9>&-
+        return 0  # another run added it while this one waited
+    fi
+    say "adding Krita to the cached chroot in place: apt-get install ${KRITA_PACKAGES[*]}"
+    if ! mountpoint -q "$root/proc"; then
+        mount -t proc proc "$root/proc"
+        mounted=1
+    fi
+    local ok=1
+    {
+        chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+        chroot "$root" env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -qq --no-install-recommends "${KRITA_PACKAGES[@]}" &&
+        chroot "$root" apt-get clean
+    } > "$root.krita-apt.log" 2>&1 || ok=0
+    [[ -n $mounted ]] && umount "$root/proc"
+    if ((!ok)); then
+        tail -30 "$root.krita-apt.log" >&2
+        exit 1
+    fi
+    rm -f "$root.krita-apt.log"
+    record_krita_version "$root"
+    echo "$KRITA_RECIPE" > "$KRITA_MARKER"
+    exec 9>&-
+    say "Krita added: $(cat "$root/.krita-version")"
+}
+
 if [[ -f $MARKER && "$(cat "$MARKER")" == "$RECIPE" && -z "${STYLE_TRANSFER_GIMP_REBUILD:-}" ]]; then
     sync_host_cas "$ROOT"
-    say "cached chroot is complete: $ROOT ($(cat "$ROOT/.gimp-version" 2>/dev/null || echo '?'))"
+    ensure_krita "$ROOT"
+    say "cached chroot is complete: $ROOT ($(cat "$ROOT/.gimp-version" 2>/dev/null || echo '?'); $(cat "$ROOT/.krita-version" 2>/dev/null || echo '?'))"
     echo "$ROOT"
     exit 0
 fi
@@ -117,10 +177,12 @@ cp /etc/resolv.conf "$BUILD/etc/resolv.conf"
 echo "deb $MIRROR trixie main" > "$BUILD/etc/apt/sources.list"
 mountpoint -q "$BUILD/proc" || mount -t proc proc "$BUILD/proc"
 
-say "apt-get install ${PACKAGES[*]}"
+# GIMP and Krita in one apt run on a fresh machine: one resolution, shared libraries fetched once
+say "apt-get install ${PACKAGES[*]} ${KRITA_PACKAGES[*]}"
 chroot "$BUILD" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 chroot "$BUILD" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" > "$BUILD.apt.log" 2>&1 || {
+    apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" "${KRITA_PACKAGES[@]}" \
+    > "$BUILD.apt.log" 2>&1 || {
     tail -30 "$BUILD.apt.log" >&2
     exit 1
 }
@@ -132,11 +194,13 @@ sync_host_cas "$BUILD"
 gimp_version=$(chroot "$BUILD" gimp-console-3.0 --version 2>/dev/null | head -1)
 py_version=$(chroot "$BUILD" python3 -c 'import sys, numpy; print("python", sys.version.split()[0], "numpy", numpy.__version__)')
 echo "$gimp_version; $py_version" > "$BUILD/.gimp-version"
-say "built: $(cat "$BUILD/.gimp-version")"
+record_krita_version "$BUILD"
+say "built: $(cat "$BUILD/.gimp-version"); $(cat "$BUILD/.krita-version")"
 
 unmount_below "$BUILD"
 trap - EXIT
 mv "$BUILD" "$ROOT"
+echo "$KRITA_RECIPE" > "$KRITA_MARKER"
 echo "$RECIPE" > "$MARKER"
 say "done: $ROOT"
 echo "$ROOT"

@@ -201,6 +201,9 @@ def main(args: List[str]) -> None:
     import numpy as np
 
     RESULTS["python"] = sys.version.split()[0]
+    from krita import Krita
+
+    RESULTS["krita"] = Krita.instance().version()
     try:
         import style_transfer
         from style_transfer.krita import controller as ctlmod
@@ -211,7 +214,7 @@ def main(args: List[str]) -> None:
         return
     RESULTS["plugin_file"] = style_transfer.__file__
     RESULTS["numpy"] = [np.__version__, np.__file__]
-    from krita import Krita, Selection
+    from krita import Selection
 
     k = Krita.instance()
     ctl = ctlmod.controller()

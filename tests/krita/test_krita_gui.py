@@ -9,7 +9,9 @@
   says which command fixes it, Apply only repeats that, and no error dialog or traceback appears.
 
 A test-only probe plugin (st_gui_probe) reports what the window holds; screenshots go to
-tests/_artifacts/krita/."""
+tests/_artifacts/krita/ (5.1) and tests/_artifacts/krita-5.2/. Each test runs on both Kritas of
+the `krita_host` fixture; Xvfb, the screenshot and the window checks run on this machine, the
+5.2 Krita inside the chroot reaches the X server through its abstract socket."""
 
 from __future__ import annotations
 
@@ -18,23 +20,12 @@ import os
 import select
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any, Dict
 
 import pytest
-from kritatest import (
-    ARTIFACTS,
-    HERE,
-    REPO,
-    installed,
-    krita_python_has,
-    other_pillow,
-    require_krita,
-    run_installer,
-    user_env,
-)
+from kritatest import HERE, KritaHost
 
 
 def _start_xvfb(screen: str) -> tuple[subprocess.Popen, str]:
@@ -83,29 +74,38 @@ def _add_probe(home: Path) -> None:
                        encoding="utf-8")
 
 
-def run_gui(tmp_path: Path, home: Path, name: str, screen: str,
+def gui_tmp(krita: KritaHost, tmp_path: Path) -> Path:
+    """Skip (fail in CI) without this Krita or the host's X tools; the test's folder as one this
+    Krita can read and write."""
+    krita.require("Xvfb", "import")
+    return krita.tmp(tmp_path)
+
+
+def run_gui(krita: KritaHost, tmp_path: Path, home: Path, name: str, screen: str,
             extra_env: Dict[str, str], timeout: int = 150) -> Dict[str, Any]:
     """Start Krita on its own Xvfb, wait for the probe's report, take a screenshot
-    (ARTIFACTS/<name>.png), stop both. Returns the probe's report."""
+    (<artifacts>/<name>.png), stop both. Returns the probe's report. `tmp_path` and `home` are
+    folders this Krita sees (krita.tmp); paths in `extra_env` are as Krita sees them."""
     _add_probe(home)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    artifacts = krita.artifacts
+    artifacts.mkdir(parents=True, exist_ok=True)
     out = tmp_path / "probe.json"
-    shot = ARTIFACTS / f"{name}.png"
+    shot = artifacts / f"{name}.png"
     shot.unlink(missing_ok=True)
     xvfb, display = _start_xvfb(screen)
-    env = user_env(home)
-    env.update(DISPLAY=display, ST_GUI_PROBE_OUT=str(out), **extra_env)
+    env = krita.krita_env(home, DISPLAY=display, ST_GUI_PROBE_OUT=krita.inside(out),
+                          **extra_env)
     env.pop("QT_QPA_PLATFORM", None)
-    krita = None
-    logfile = ARTIFACTS / f"{name}.log"
+    proc = None
+    logfile = artifacts / f"{name}.log"
     log = open(logfile, "w", encoding="utf-8")  # noqa: SIM115 - closed below
     try:
         time.sleep(1.5)
-        krita = subprocess.Popen(["krita", "--nosplash"], env=env, stdout=log,
-                                 stderr=subprocess.STDOUT, cwd=str(home))
+        proc = krita.popen(["krita", "--nosplash"], env, cwd=home, stdout=log,
+                           stderr=subprocess.STDOUT)
         state: Dict[str, Any] = {}
         deadline = time.time() + timeout
-        while time.time() < deadline and krita.poll() is None:
+        while time.time() < deadline and proc.poll() is None:
             if out.is_file():
                 state = json.loads(out.read_text(encoding="utf-8") or "{}")
                 if state.get("done") or state.get("error"):
@@ -115,12 +115,11 @@ def run_gui(tmp_path: Path, home: Path, name: str, screen: str,
         subprocess.run(["import", "-display", display, "-window", "root", str(shot)],
                        timeout=60, check=False)
     finally:
-        if krita is not None:
-            krita.kill()
-            krita.wait(timeout=30)
+        if proc is not None:
+            krita.stop(proc)
         _stop(xvfb)
         log.close()
-    (ARTIFACTS / f"{name}_probe.json").write_text(json.dumps(state, indent=1), encoding="utf-8")
+    (artifacts / f"{name}_probe.json").write_text(json.dumps(state, indent=1), encoding="utf-8")
     assert state, f"the probe plugin never reported (see {logfile})"
     assert "error" not in state, state["error"]
     assert state.get("done"), f"the probe did not finish in time: {state}"
@@ -138,14 +137,13 @@ def run_gui(tmp_path: Path, home: Path, name: str, screen: str,
     return state
 
 
-def test_gui_docker_menu_preview_apply_undo_and_drop(tmp_path: Path, models_dir: Path,
-                                                     images_dir: Path):
-    require_krita("Xvfb", "import")
+def test_gui_docker_menu_preview_apply_undo_and_drop(tmp_path: Path, krita_host: KritaHost):
+    krita, tmp_path = krita_host, gui_tmp(krita_host, tmp_path)
     home = tmp_path / "home"
-    installed(home, models_dir)
-    state = run_gui(tmp_path, home, "krita_gui", "1600x1000", {
-        "ST_GUI_PROBE_STYLE": str(images_dir / "udnie.jpg"),
-        "ST_GUI_PROBE_DROP": str(images_dir / "stata.jpg"),
+    krita.installed(home)
+    state = run_gui(krita, tmp_path, home, "krita_gui", "1600x1000", {
+        "ST_GUI_PROBE_STYLE": krita.image("udnie.jpg"),
+        "ST_GUI_PROBE_DROP": krita.image("stata.jpg"),
     }, timeout=300)
     assert "Style Transfer…" in state["filter_menu"]
     assert "Apply Style Transfer Again" in state["filter_menu"]
@@ -184,7 +182,7 @@ def test_gui_docker_menu_preview_apply_undo_and_drop(tmp_path: Path, models_dir:
     assert state["sizes_shown"] and not state["sizes_shown_after_clear"]
     grab = tmp_path / "probe.json.docker.png"  # the docker with Regions and maps open
     assert grab.is_file()
-    shutil.copy(grab, ARTIFACTS / "krita_gui_regions_docker.png")
+    shutil.copy(grab, krita.artifacts / "krita_gui_regions_docker.png")
     # Use as region › From the selection (docker button) for stata: a document-sized snapshot,
     # white where selected; the preview paints both regions
     assert state["selection_message"].startswith("stata paints in 'selection "), state
@@ -194,7 +192,7 @@ def test_gui_docker_menu_preview_apply_undo_and_drop(tmp_path: Path, models_dir:
     assert state["selection_preview"] and state["selection_caption"] == "Whole, at 400×300 px"
     for part in ("selection", "draft", "big"):
         shutil.copy(tmp_path / f"probe.json.{part}.png",
-                    ARTIFACTS / f"krita_gui_{part}_docker.png")
+                    krita.artifacts / f"krita_gui_{part}_docker.png")
     # painting on the region layer (no signal from Krita): the docker's poll repaints
     assert state["map_signature_changed"] and state["map_repaint_preview"]
     # ... while the map layer is the active one: the preview still shows the photo
@@ -221,24 +219,24 @@ def test_gui_docker_menu_preview_apply_undo_and_drop(tmp_path: Path, models_dir:
 
 
 @pytest.mark.parametrize("pillow", ["as-installed", "system-wide"])
-def test_gui_without_wheels_the_docker_names_the_installer(tmp_path: Path, models_dir: Path,
-                                                           images_dir: Path, pillow: str):
+def test_gui_without_wheels_the_docker_names_the_installer(tmp_path: Path, krita_host: KritaHost,
+                                                           pillow: str):
     """A user who copied the plugin in (or used Krita's zip import) without running installer.py:
     the packages for Krita's Python are missing. With a Pillow of the system's (Debian's
     python3-pil; here one on PYTHONPATH) the plugin uses it, as it uses Debian's numpy, and the
     message names only what is really missing, in the same words."""
-    require_krita("Xvfb", "import")
+    krita, tmp_path = krita_host, gui_tmp(krita_host, tmp_path)
     home = tmp_path / "home"
-    pykrita = installed(home, models_dir)
+    pykrita = krita.installed(home)
     shutil.rmtree(pykrita / "style_transfer" / "_deps")  # what the zip install leaves out
-    extra = {"PYTHONPATH": other_pillow()} if pillow == "system-wide" else {}
-    state = run_gui(tmp_path, home, f"krita_gui_no_wheels_{pillow}", "1366x768",
+    extra = {"PYTHONPATH": krita.other_pillow()} if pillow == "system-wide" else {}
+    state = run_gui(krita, tmp_path, home, f"krita_gui_no_wheels_{pillow}", "1366x768",
                     {"ST_GUI_PROBE_MODE": "setup",
-                     "ST_GUI_PROBE_STYLE": str(images_dir / "udnie.jpg"), **extra})
+                     "ST_GUI_PROBE_STYLE": krita.image("udnie.jpg"), **extra})
     msg = state["docker_message"]
-    assert "missing the Python package" in msg and "3.11" in msg, msg
+    assert "missing the Python package" in msg and krita.python in msg, msg
     assert "ai-edge-litert" in msg, msg
-    has_pillow = pillow == "system-wide" or krita_python_has("PIL")
+    has_pillow = pillow == "system-wide" or krita.python_has("PIL")
     assert ("pillow" in msg.lower()) is not has_pillow, msg
     assert "python3 installer.py --krita" in msg and "restart Krita" in msg, msg
     assert state["message_after_apply"] == msg  # Apply explains again instead of failing
@@ -246,20 +244,21 @@ def test_gui_without_wheels_the_docker_names_the_installer(tmp_path: Path, model
     assert state["dialogs_at_start"] == []
 
 
-def test_gui_without_models_the_docker_names_the_fix(tmp_path: Path, images_dir: Path):
+def test_gui_without_models_the_docker_names_the_fix(tmp_path: Path, krita_host: KritaHost):
     """Installed with --no-models, offline, STYLE_TRANSFER_MODELS pointing at an empty folder."""
-    require_krita("Xvfb", "import")
+    krita, tmp_path = krita_host, gui_tmp(krita_host, tmp_path)
     home = tmp_path / "home"
-    r = run_installer(home, None, "--no-models")
+    r = krita.run_installer(home, None, "--no-models")
     assert r.returncode == 0, r.stdout + r.stderr
     empty = tmp_path / "no-models"
     empty.mkdir()
-    state = run_gui(tmp_path, home, "krita_gui_no_models", "1366x768",
+    state = run_gui(krita, tmp_path, home, "krita_gui_no_models", "1366x768",
                     {"ST_GUI_PROBE_MODE": "setup",
-                     "ST_GUI_PROBE_STYLE": str(images_dir / "udnie.jpg"),
-                     "STYLE_TRANSFER_MODELS": str(empty), "STYLE_TRANSFER_OFFLINE": "1"})
+                     "ST_GUI_PROBE_STYLE": krita.image("udnie.jpg"),
+                     "STYLE_TRANSFER_MODELS": krita.inside(empty),
+                     "STYLE_TRANSFER_OFFLINE": "1"})
     msg = state["docker_message"]
-    assert "is not available" in msg and str(empty) in msg, msg
+    assert "is not available" in msg and krita.inside(empty) in msg, msg
     assert "downloads are disabled" in msg, msg
     assert "installer.py --models DIR" in msg and "STYLE_TRANSFER_MODELS" in msg, msg
     assert state["message_after_apply"].startswith("Model file "), state["message_after_apply"]
@@ -268,16 +267,16 @@ def test_gui_without_models_the_docker_names_the_fix(tmp_path: Path, images_dir:
     assert state["dialogs_at_start"] == []
 
 
-def test_gui_vector_layer_as_content(tmp_path: Path, models_dir: Path, images_dir: Path):
+def test_gui_vector_layer_as_content(tmp_path: Path, krita_host: KritaHost):
     """Vector layers need a real canvas (addShapesFromSvg crashes kritarunner): shapes from an SVG,
     a gradient rectangle sticking out 20 px left of the canvas and a stroked ellipse, in a 72 dpi
     document so SVG units are pixels."""
-    require_krita("Xvfb", "import")
+    krita, tmp_path = krita_host, gui_tmp(krita_host, tmp_path)
     home = tmp_path / "home"
-    installed(home, models_dir)
-    state = run_gui(tmp_path, home, "krita_gui_vector", "1366x768",
+    krita.installed(home)
+    state = run_gui(krita, tmp_path, home, "krita_gui_vector", "1366x768",
                     {"ST_GUI_PROBE_MODE": "vector",
-                     "ST_GUI_PROBE_STYLE": str(images_dir / "udnie.jpg")})
+                     "ST_GUI_PROBE_STYLE": krita.image("udnie.jpg")})
     assert state["shapes_added"] == 2
     assert state["vector_type"] == "vectorlayer"
     assert state["vector_start_error"] is None
@@ -294,17 +293,16 @@ def test_gui_vector_layer_as_content(tmp_path: Path, models_dir: Path, images_di
     assert state["vector_source_unchanged"]
 
 
-def test_gui_closing_the_document_during_apply(tmp_path: Path, models_dir: Path,
-                                               images_dir: Path):
+def test_gui_closing_the_document_during_apply(tmp_path: Path, krita_host: KritaHost):
     """Closing the document while Apply renders it crashed Krita 5.1.5 (segfault) and lost the
     unsaved work in every other document. Now: Krita lives on, nothing is added, one line says
     why, the other document keeps its unsaved layer."""
-    require_krita("Xvfb", "import")
+    krita, tmp_path = krita_host, gui_tmp(krita_host, tmp_path)
     home = tmp_path / "home"
-    installed(home, models_dir)
-    state = run_gui(tmp_path, home, "krita_gui_close", "1366x768",
+    krita.installed(home)
+    state = run_gui(krita, tmp_path, home, "krita_gui_close", "1366x768",
                     {"ST_GUI_PROBE_MODE": "close",
-                     "ST_GUI_PROBE_STYLE": str(images_dir / "udnie.jpg")})
+                     "ST_GUI_PROBE_STYLE": krita.image("udnie.jpg")})
     assert state["start_error"] is None and state["busy_when_closing"]
     assert state["progress_text"].startswith("closed-while-rendering: "), state["progress_text"]
     assert state["result"] is None
@@ -315,16 +313,16 @@ def test_gui_closing_the_document_during_apply(tmp_path: Path, models_dir: Path,
 
 
 def test_gui_repeat_apply_is_visible_and_the_dialog_action_never_applies(
-        tmp_path: Path, models_dir: Path, images_dir: Path):
+        tmp_path: Path, krita_host: KritaHost):
     """Apply at 80 %, strength to 40 %, Apply again: the new result is on top (the canvas shows
     it), the photo stays the active layer. Filter › Style Transfer… only shows the docker (also
     when it was closed), Apply Style Transfer Again repeats the last Apply with a new name."""
-    require_krita("Xvfb", "import")
+    krita, tmp_path = krita_host, gui_tmp(krita_host, tmp_path)
     home = tmp_path / "home"
-    installed(home, models_dir)
-    state = run_gui(tmp_path, home, "krita_gui_repeat", "1600x1000",
+    krita.installed(home)
+    state = run_gui(krita, tmp_path, home, "krita_gui_repeat", "1600x1000",
                     {"ST_GUI_PROBE_MODE": "repeat",
-                     "ST_GUI_PROBE_STYLE": str(images_dir / "udnie.jpg")})
+                     "ST_GUI_PROBE_STYLE": krita.image("udnie.jpg")})
     a80, a40, shown, closed, again = state["steps"]
     s80, s40 = "Stylized · udnie 80%", "Stylized · udnie 40%"
     assert a80["stack"] == ["Background", "photo", s80] and a80["active"] == "photo"
@@ -339,50 +337,45 @@ def test_gui_repeat_apply_is_visible_and_the_dialog_action_never_applies(
     assert again["canvas_vs_top"] == 0
 
 
-def _first_start(tmp_path: Path, models_dir: Path, screen: str) -> dict:
-    require_krita("Xvfb", "import")
+def _first_start(krita_host: KritaHost, tmp_path: Path, screen: str) -> dict:
+    krita, tmp_path = krita_host, gui_tmp(krita_host, tmp_path)
     home = tmp_path / "home"
-    installed(home, models_dir)
+    krita.installed(home)
     name = f"krita_gui_first_start_{screen}"
-    state = run_gui(tmp_path, home, name, screen, {"ST_GUI_PROBE_MODE": "firststart"})
+    state = run_gui(krita, tmp_path, home, name, screen, {"ST_GUI_PROBE_MODE": "firststart"})
     # what every Apply needs; the folded sections below may scroll on a short column
     missing = [k for k, v in state["on_screen"].items() if not v and k != "preview"]
-    assert not missing, (missing, state["docker_geometry"], f"see {ARTIFACTS / name}.png")
+    assert not missing, (missing, state["docker_geometry"], f"see {krita.artifacts / name}.png")
     return state
 
 
-def test_gui_docker_usable_at_first_start_1600x1000(tmp_path: Path, models_dir: Path):
+def test_gui_docker_usable_at_first_start_1600x1000(tmp_path: Path, krita_host: KritaHost):
     """Styles with their buttons, strength, scale and Apply on screen without scrolling, right
     after the first start (screenshot: tests/_artifacts/krita/krita_gui_first_start_*.png)."""
-    _first_start(tmp_path, models_dir, "1600x1000")
+    _first_start(krita_host, tmp_path, "1600x1000")
 
 
-def test_gui_docker_usable_at_first_start_1366x768(tmp_path: Path, models_dir: Path):
-    _first_start(tmp_path, models_dir, "1366x768")
+def test_gui_docker_usable_at_first_start_1366x768(tmp_path: Path, krita_host: KritaHost):
+    _first_start(krita_host, tmp_path, "1366x768")
 
 
-def test_gui_zip_import_then_install_dependencies_then_apply(tmp_path: Path, models_dir: Path,
-                                                            images_dir: Path):
+def test_gui_zip_import_then_install_dependencies_then_apply(tmp_path: Path,
+                                                            krita_host: KritaHost):
     """The zip route, as Krita users install plugins: `installer.py --zip`, imported by Krita's
     own importer (Tools › Scripts › Import Python Plugin from File) and enabled as it enables
     plugins; at first start the docker names every missing package; *Install dependencies*
     runs pip for real against PyPI (the one networked test); then Apply works, no restart."""
-    require_krita("Xvfb", "import")
+    krita, tmp_path = krita_host, gui_tmp(krita_host, tmp_path)
     home = tmp_path / "home"
-    env = user_env(home)
     dist = tmp_path / "dist"
-    r = subprocess.run([sys.executable, str(REPO / "installer.py"), "--zip", str(dist)],
-                       env=env, capture_output=True, text=True, timeout=120)
+    r = krita.run_installer(home, None, "--zip", dist, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     (zip_path,) = dist.glob("*.zip")
     resources = home / "data" / "krita"
     resources.mkdir(parents=True)
     out = tmp_path / "import.json"
-    kenv = dict(env, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(HERE))
-    subprocess.run(["kritarunner", "-s", "zip_import", "-f", "main", str(zip_path),
-                    str(resources), str(out)], env=kenv, capture_output=True, timeout=300,
-                   cwd=str(home))
-    imported = json.loads(out.read_text(encoding="utf-8"))
+    imported = krita.kritarunner(home, "zip_import", "main", [zip_path, resources, out], out,
+                                 timeout=300)
     assert imported.get("imported") == ["style_transfer"], imported
     pkg = resources / "pykrita" / "style_transfer"
     assert (pkg / "__init__.py").is_file() and (pkg / "deps.py").is_file()
@@ -390,12 +383,12 @@ def test_gui_zip_import_then_install_dependencies_then_apply(tmp_path: Path, mod
     # enabled the way the importer's extension does it (Application.writeSetting)
     (home / "config" / "kritarc").write_text("[python]\nenable_style_transfer=true\n",
                                              encoding="utf-8")
-    state = run_gui(tmp_path, home, "krita_gui_zip", "1366x768",
+    state = run_gui(krita, tmp_path, home, "krita_gui_zip", "1366x768",
                     {"ST_GUI_PROBE_MODE": "zip",
-                     "ST_GUI_PROBE_STYLE": str(images_dir / "udnie.jpg")}, timeout=1000)
+                     "ST_GUI_PROBE_STYLE": krita.image("udnie.jpg")}, timeout=1000)
     msg = state["docker_message"]
     assert "ai-edge-litert" in msg, msg  # every missing package, and only those:
-    assert ("pillow" in msg.lower()) is not krita_python_has("PIL"), msg  # python3-pil?
+    assert ("pillow" in msg.lower()) is not krita.python_has("PIL"), msg  # python3-pil?
     assert state["install_visible"] and state["dialogs_at_start"] == []
     assert not state["apply_enabled_while_installing"]
     assert state["message_after_install"] == "Dependencies installed; no restart needed.", state
