@@ -21,7 +21,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from .harness import REPO, SHARED, WORK, GimpChroot
+from .harness import REPO, SHARED, WORK, GimpChroot, chroot_command
 
 HOST_TOOLS = {"Xvfb": "xvfb", "openbox": "openbox", "xdotool": "xdotool", "xprop": "x11-utils",
               "import": "imagemagick", "convert": "imagemagick"}
@@ -88,8 +88,7 @@ class GuiSession:
         self.log.write(f"[gui] DISPLAY={self.display} {' '.join(argv)}\n")
         self.log.flush()
         self.gimp_proc = self._start(
-            ["chroot", str(self.gimp.root), "env", "-i",
-             *[f"{k}={v}" for k, v in env.items()], *argv],
+            chroot_command(self.gimp.root, env, argv),
             stdout=self.log, stderr=self.log)
 
     def close(self) -> None:

@@ -2,9 +2,10 @@
 
 Nothing is bind-mounted: the repository (tracked + untracked-but-not-ignored files) and the
 models are COPIED into a scratch folder inside the chroot, so a crashed test run cannot leave a
-mount behind that breaks the next CI job or lets `rm -rf` reach the host. The only mount is
-/proc (LiteRT reads /proc/cpuinfo to pick its thread count); it is mounted only if missing and
-unmounted again by the session that mounted it.
+mount behind that breaks the next CI job or lets `rm -rf` reach the host. Every command runs
+in a private mount namespace with a /proc and a read-only /sys of its own (chroot_command):
+LiteRT and OpenVINO read the CPU there, and a shared /proc that another test session unmounted
+meanwhile made GIMP's runs time out ("failed to parse /proc/cpuinfo").
 
 Paths are computed from this file: the repo is two folders up, the shared models/images live in
 ../shared beside the repo (as in the CI clone) unless STYLE_TRANSFER_SHARED says otherwise.
@@ -61,20 +62,28 @@ class Run:
         return f"--- stdout ---\n{self.stdout}\n--- stderr ---\n{self.stderr}"
 
 
+#: runs "$@" chrooted into "$0" after mounting /proc and a read-only /sys there, inside the
+#: private mount namespace `unshare` made: nothing shows on the host or outlives the command
+IN_CHROOT = ('mount -t proc proc "$0/proc" && mount -t sysfs -o ro sysfs "$0/sys" '
+             '&& exec chroot "$0" "$@"')
+
+
+def chroot_command(root: Path, env: dict[str, str], argv: list[str]) -> list[str]:
+    """argv run inside the chroot with exactly `env` (nothing of the host's leaks in); one
+    process (unshare and sh exec into it), so killing its group reaches everything."""
+    return ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", IN_CHROOT,
+            str(root), "env", "-i", *[f"{k}={v}" for k, v in env.items()], *argv]
+
+
 @dataclass
 class GimpChroot:
     root: Path = field(default_factory=chroot_root)
-    mounted_proc: bool = False
 
     def host_path(self, inside: str) -> Path:
         return self.root / inside.lstrip("/")
 
     # -- lifetime --
     def open(self) -> None:
-        proc = self.host_path("/proc")
-        if not os.path.ismount(proc):
-            subprocess.run(["mount", "-t", "proc", "proc", str(proc)], check=True)
-            self.mounted_proc = True
         work = self.host_path(WORK)
         if work.exists():
             shutil.rmtree(work)
@@ -87,9 +96,7 @@ class GimpChroot:
             shutil.copy2(SHARED / "images" / image, work / "images" / image)
 
     def close(self) -> None:
-        if self.mounted_proc:
-            subprocess.run(["umount", str(self.host_path("/proc"))], check=False)
-            self.mounted_proc = False
+        pass  # nothing mounted on the host: each command had its own /proc
 
     @staticmethod
     def _copy_repo(dest: Path) -> None:
@@ -129,8 +136,7 @@ class GimpChroot:
 
     def run(self, argv: list[str], env: dict[str, str], stdin: str | None = None,
             timeout: float = 600) -> Run:
-        cmd = ["chroot", str(self.root), "env", "-i", *[f"{k}={v}" for k, v in env.items()],
-               *argv]
+        cmd = chroot_command(self.root, env, argv)
         start = time.monotonic()
         # Own process group: on a timeout the whole tree (GIMP + its plug-ins) is killed.
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

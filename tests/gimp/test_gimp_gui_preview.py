@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from .gui import ARTIFACTS, GuiSession, read_result, start_preview_case
-from .harness import GimpChroot
+from .harness import WORK, GimpChroot
 
 pytestmark = pytest.mark.slow
 
@@ -57,7 +57,7 @@ def test_preview_matches_apply(gimp: GimpChroot, session: GuiSession, kind: str)
     width, scale, min_psnr = CASES[kind]
     props: dict = {"style-scale": scale}
     if kind == "regions":
-        props["style-2"] = "/tmp/style-transfer-gimp-tests/images/stripes.jpg"
+        props["style-2"] = f"{WORK}/images/stripes.jpg"
     result_file, out = start_preview_case(gimp, session, width, f"gui-preview-{kind}",
                                           props=props,
                                           region="region-1" if kind == "regions" else None)
