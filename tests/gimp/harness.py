@@ -63,16 +63,22 @@ class Run:
 
 
 #: runs "$@" chrooted into "$0" after mounting /proc and a read-only /sys there, inside the
-#: private mount namespace `unshare` made: nothing shows on the host or outlives the command
+#: private mount namespace `unshare` made: nothing shows on the host or outlives the command, and
+#: no other session can unmount them meanwhile. Without /proc, OpenVINO's CPU probe spins forever
+#: (seen: Krita's UI thread at 100 % in ov::get_proc_type_table after another session unmounted
+#: a shared /proc); without /sys it cannot read the CPU topology.
 IN_CHROOT = ('mount -t proc proc "$0/proc" && mount -t sysfs -o ro sysfs "$0/sys" '
              '&& exec chroot "$0" "$@"')
 
 
-def chroot_command(root: Path, env: dict[str, str], argv: list[str]) -> list[str]:
-    """argv run inside the chroot with exactly `env` (nothing of the host's leaks in); one
-    process (unshare and sh exec into it), so killing its group reaches everything."""
+def chroot_command(root: Path, env: dict[str, str], argv: list[str],
+                   cwd: str | None = None) -> list[str]:
+    """argv run inside the chroot with exactly `env` (nothing of the host's leaks in), in `cwd`
+    (a path inside the chroot) if given; one process (unshare and sh exec into it), so killing
+    its group reaches everything."""
+    chdir = ["-C", cwd] if cwd else []
     return ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", IN_CHROOT,
-            str(root), "env", "-i", *[f"{k}={v}" for k, v in env.items()], *argv]
+            str(root), "env", "-i", *chdir, *[f"{k}={v}" for k, v in env.items()], *argv]
 
 
 @dataclass

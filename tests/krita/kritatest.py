@@ -254,14 +254,6 @@ class ChrootKrita(KritaHost):
     where = "Debian 13 chroot"
     KRITA_MARKER = ".style-transfer-krita-ready"
 
-    #: runs "$@" chrooted into "$0" with /proc and /sys of its own: mounted in a private mount
-    #: namespace (unshare), so nothing shows on the host, nothing is left behind, and no other
-    #: session can unmount them meanwhile. Without /proc, OpenVINO's CPU probe spins forever
-    #: (seen: Krita's UI thread at 100 % in ov::get_proc_type_table after another session
-    #: unmounted the chroot's shared /proc); without /sys it cannot read the CPU topology.
-    IN_CHROOT = ('mount -t proc proc "$0/proc" && mount -t sysfs -o ro sysfs "$0/sys" '
-                 '&& exec chroot "$0" "$@"')
-
     def __init__(self) -> None:
         super().__init__()
         from gimp.harness import PIP_CACHE, chroot_root
@@ -354,12 +346,9 @@ class ChrootKrita(KritaHost):
 
     def command(self, argv: Sequence[str], env: Dict[str, str],
                 cwd: Optional[Path] = None) -> tuple:
-        # env -i: nothing of the host's environment leaks in; -C: the working folder inside
-        chdir = ["-C", self.inside(cwd)] if cwd else []
-        # unshare and sh exec into chroot, env and the command: one PID, so stop() reaches it
-        cmd = ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
-               self.IN_CHROOT, str(self.root), "env", "-i", *chdir,
-               *[f"{k}={v}" for k, v in env.items()], *argv]
+        from gimp.harness import chroot_command
+
+        cmd = chroot_command(self.root, env, argv, self.inside(cwd) if cwd else None)
         return cmd, {"PATH": SYSTEM_PATH}, None
 
     def python_cmd(self) -> List[str]:
