@@ -534,6 +534,198 @@ def case_killed_mid_render(case):
     return rec
 
 
+# -- animation (plug-in-style-transfer-animation) -----------------------------------------------
+
+ANIM_PROC = "plug-in-style-transfer-animation"
+
+
+def call_animation(image, style="udnie.jpg", **props):
+    """The animation procedure through the PDB; the record says what happened and how many
+    images GIMP holds afterwards (a failed or killed run must leave none behind)."""
+    proc = Gimp.get_pdb().lookup_procedure(ANIM_PROC)
+    if proc is None:
+        raise RuntimeError(f"{ANIM_PROC} is not registered")
+    config = proc.create_config()
+    config.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
+    config.set_property("image", image)  # the frames are its layers, whichever are selected
+    config.set_property("style-1", os.path.join(IMAGES, style))
+    for key, value in props.items():
+        config.set_property(key.replace("_", "-"), value)
+    before = len(Gimp.get_images())
+    start = time.time()
+    result = proc.run(config)
+    rec = {"status": result.index(0).value_nick, "seconds": round(time.time() - start, 2)}
+    if result.index(0) == Gimp.PDBStatusType.SUCCESS:
+        rec["new_image"] = result.index(1)
+    else:
+        message = result.index(1) if result.length() > 1 else None
+        rec["message"] = message if isinstance(message, str) else str(message)
+    rec["images_added"] = len(Gimp.get_images()) - before
+    return rec
+
+
+def animation_image():
+    """Five frames of 256 px chicago: names with delays; frame 3 a small semi-transparent
+    "(combine)" layer at an offset; frame 4 a layer group; frame 5 a smaller layer partly off
+    the canvas (transparent around it)."""
+    image = load("chicago.jpg", width=256)
+    w, h = image.get_width(), image.get_height()
+    bottom = image.get_layers()[0]
+    bottom.set_name("Frame 1 (100ms)")
+    photo = read(bottom)
+
+    def add(layer, parent=None, x=0, y=0, pixels=None):
+        image.insert_layer(layer, parent, 0)
+        layer.set_offsets(x, y)
+        if pixels is not None:
+            write(layer, pixels)
+        return layer
+
+    def rgba(name, lw, lh):
+        return Gimp.Layer.new(image, name, lw, lh, Gimp.ImageType.RGBA_IMAGE, 100.0,
+                              Gimp.LayerMode.NORMAL)
+
+    add(rgba("Frame 2 (120ms) (replace)", w, h), pixels=np.roll(photo, 4, axis=1))
+    spark = np.zeros((40, 60, 4), np.uint8)
+    spark[..., 0] = np.linspace(80, 255, 60, dtype=np.uint8)[None, :]
+    spark[..., 1] = 40
+    spark[..., 2] = np.linspace(255, 60, 40, dtype=np.uint8)[:, None]
+    spark[..., 3] = 170
+    spark[10:30, 20:40, 3] = 0  # a hole: the frame before shows through
+    add(rgba("Sparkle (80ms) (combine)", 60, 40), x=50, y=30, pixels=spark)
+    group = Gimp.GroupLayer.new(image, "Group (100ms) (replace)")
+    image.insert_layer(group, None, 0)
+    add(rgba("shifted", w, h), group, pixels=np.roll(photo, 8, axis=1))
+    square = np.zeros((30, 30, 4), np.uint8)
+    square[..., 1], square[..., 3] = 220, 255
+    add(rgba("square", 30, 30), group, x=100, y=20, pixels=square)
+    add(rgba("Frame 5 (replace)", 120, 80), x=-20, y=30, pixels=photo[:80, 30:150])
+    return image
+
+
+def read_canvas(layer):
+    """The layer over its image's canvas (transparent where it does not reach)."""
+    image = layer.get_image()
+    w, h = image.get_width(), image.get_height()
+    _, x, y = layer.get_offsets()
+    data = layer.get_buffer().get(Gegl.Rectangle.new(-x, -y, w, h), 1.0, "R'G'B'A u8",
+                                  Gegl.AbyssPolicy.NONE)
+    return np.frombuffer(bytes(data), dtype=np.uint8).reshape(h, w, 4).copy()
+
+
+def shown_frames(image):
+    """Each frame as GIMP itself composites it (the layer alone, or over the frame before for
+    "(combine)"), from throw-away copies: the reference the plug-in's own reading must match."""
+    out = []
+    count = len(image.get_layers())
+    for k in range(count):  # frame k+1 is layer count-1-k
+        dup = image.duplicate()
+        layers = dup.get_layers()
+        show = {count - 1 - k}
+        if "(combine)" in layers[count - 1 - k].get_name():
+            show.add(count - k)
+        for i, layer in enumerate(layers):
+            layer.set_visible(i in show)
+        out.append(read_canvas(dup.merge_visible_layers(Gimp.MergeType.CLIP_TO_IMAGE)))
+        dup.delete()
+    return out
+
+
+def in_gimp_engine():
+    """The engine the plug-in runs, imported into this script's Python (GIMP's), so the
+    reference stylization runs on the same runtime and machine."""
+    plugin = os.path.expanduser("~/.config/GIMP/3.0/plug-ins/style-transfer")
+    if plugin not in sys.path:
+        sys.path.insert(0, plugin)
+        sys.path.append(os.path.join(plugin, "style_transfer", "_deps"))
+    from style_transfer.gimp.host import new_engine
+
+    return new_engine("int8")
+
+
+def record_new_image(case, key, new):
+    layers = new.get_layers()
+    names = [layer.get_name() for layer in layers]
+    files = [save(case, f"{key}-{i}", read(layer)) for i, layer in enumerate(reversed(layers))]
+    size = [new.get_width(), new.get_height()]
+    new.delete()
+    return {"names": names, "frames": files, "size": size}
+
+
+def case_animation(case):
+    image = animation_image()
+    image.undo_enable()  # as in the GUI (file_load in batch mode leaves undo off)
+    image.clean_all()
+    sources = [read(layer) for layer in image.get_layers()]
+    rec = {"source_names": [layer.get_name() for layer in image.get_layers()],
+           "size": [image.get_width(), image.get_height()]}
+    for key, stability in (("still", 0.0), ("steady", 0.9)):
+        call_rec = call_animation(image, stability=stability)
+        new = call_rec.pop("new_image", None)
+        rec[key] = call_rec
+        if new is not None:
+            rec[key].update(record_new_image(case, key, new))
+    rec["dirty"] = image.is_dirty()
+    rec["source_unchanged"] = all(np.array_equal(a, read(layer))
+                                  for a, layer in zip(sources, image.get_layers()))
+    rec["source_layers_after"] = [layer.get_name() for layer in image.get_layers()]
+    eng = in_gimp_engine()
+    from style_transfer.engine import RenderOptions
+
+    rec["reference"], rec["shown"] = [], []
+    for k, frame in enumerate(shown_frames(image)):
+        rec["shown"].append(save(case, f"shown-{k}", frame))
+        painted = eng.stylize(frame, [os.path.join(IMAGES, "udnie.jpg")], None,
+                              RenderOptions(model="int8"))
+        rec["reference"].append(save(case, f"reference-{k}", painted))
+    return rec
+
+
+def case_animation_refused(case):
+    image = load("chicago.jpg", width=64)
+    image.undo_enable()
+    image.clean_all()
+    rec = {"one_layer": call_animation(image), "dirty": image.is_dirty()}
+    rec["layers"] = len(image.get_layers())
+    return rec
+
+
+def case_animation_killed(case):
+    """GIMP's Cancel on the progress bar kills the plug-in: here it is killed while held at
+    "frame 3/5" (STYLE_TRANSFER_TEST_HOLD, set by conftest for this session), two frames
+    painted. Then a short clip runs, which must clear the killed run's spool."""
+    import glob
+    import tempfile
+    import threading
+
+    image = animation_image()
+    image.undo_enable()
+    image.clean_all()
+    sources = [read(layer) for layer in image.get_layers()]
+    state = {}
+    gate = os.environ["STYLE_TRANSFER_TEST_HOLD"].split("@", 1)[1]
+    killer = threading.Thread(target=_kill_plugin, args=(state, gate))
+    killer.start()
+    rec = {"call": call_animation(image)}
+    killer.join()
+    rec.update(state)
+    rec["call"].pop("new_image", None)
+    spools = os.path.join(tempfile.gettempdir(), "style-transfer-clip-*")
+    rec["spools_after_kill"] = len(glob.glob(spools))
+    rec["dirty"] = image.is_dirty()
+    rec["source_unchanged"] = all(np.array_equal(a, read(layer))
+                                  for a, layer in zip(sources, image.get_layers()))
+    short = load("chicago.jpg", width=48)
+    short.insert_layer(Gimp.Layer.new_from_drawable(short.get_layers()[0], short), None, 0)
+    after = call_animation(short)
+    new = after.pop("new_image", None)
+    rec["short"] = after
+    if new is not None:
+        new.delete()
+    rec["spools_after_next_run"] = len(glob.glob(spools))
+    return rec
+
+
 results = {"gimp": Gimp.version(), "python": sys.version.split()[0], "cases": {}}
 for name in CONFIG["cases"]:
     start = time.time()

@@ -36,10 +36,30 @@ def parse(layer_name: str) -> FrameName:
 
 
 def over(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
-    """Straight-alpha RGBA `top` over `bottom` (float32 0..1, same size): a combined frame."""
+    """Straight-alpha RGBA `top` over `bottom` (float32 0..1, same size), on the values as
+    given."""
     ta, ba = top[..., 3:4], bottom[..., 3:4]
     alpha = ta + ba * (1.0 - ta)
     rgb = top[..., :3] * ta + bottom[..., :3] * ba * (1.0 - ta)
     safe = np.where(alpha > 0, alpha, 1.0)
     return np.concatenate([np.where(alpha > 0, rgb / safe, 0.0), alpha], axis=2).astype(
         np.float32)
+
+
+def _decode(c: np.ndarray) -> np.ndarray:
+    return np.where(c <= 0.04045, c / 12.92, ((np.maximum(c, 0.0) + 0.055) / 1.055) ** 2.4)
+
+
+def _encode(c: np.ndarray) -> np.ndarray:
+    return np.where(c <= 0.0031308, c * 12.92, 1.055 * np.maximum(c, 0.0) ** (1 / 2.4) - 0.055)
+
+
+def combine(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """A "(combine)" frame: sRGB-encoded straight-alpha RGBA `top` over the frame shown before
+    (float32 0..1), blended in linear light as GIMP draws a Normal layer over another (so the
+    frame looks as it does in GIMP with both layers visible)."""
+    def linear(a: np.ndarray) -> np.ndarray:
+        return np.concatenate([_decode(a[..., :3]), a[..., 3:4]], axis=2)
+
+    out = over(linear(top), linear(bottom))
+    return np.concatenate([_encode(out[..., :3]), out[..., 3:4]], axis=2).astype(np.float32)

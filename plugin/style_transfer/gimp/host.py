@@ -46,6 +46,16 @@ def new_engine(model: str) -> Any:
     return engine
 
 
+def error_values(procedure: Any, message: str) -> Any:
+    """The return values of a failed run: GIMP shows `message` in an error dialog for
+    interactive runs and hands it to scripts (pdb.get_last_error()); a plain return without it
+    would look like an unexplained failure."""
+    from gi.repository import Gimp, GLib
+
+    return procedure.new_return_values(Gimp.PDBStatusType.EXECUTION_ERROR, GLib.Error.new_literal(
+        Gimp.PlugIn.error_quark(), message, 0))
+
+
 def import_job() -> Any:
     """gimp/job.py (numpy, the engine), or messages.SetupError naming what is missing."""
     try:

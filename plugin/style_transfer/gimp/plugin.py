@@ -1,4 +1,5 @@
-"""The GIMP 3 plug-in: one ImageProcedure, "plug-in-style-transfer", under Filters > Artistic.
+"""The GIMP 3 plug-in: the ImageProcedure "plug-in-style-transfer", under Filters > Artistic, and
+the animation one, "plug-in-style-transfer-animation" (animation_plugin.py).
 
 GIMP starts the plug-in process twice: once to query the procedures it registers (no run), and
 once per call. Registration must therefore work even when numpy, LiteRT or the models are
@@ -26,21 +27,13 @@ import gi
 
 gi.require_version("Gimp", "3.0")
 gi.require_version("Gegl", "0.4")
-from gi.repository import Gimp, GLib  # noqa: E402
+from gi.repository import Gimp  # noqa: E402
 
 from ..common.messages import is_cancel  # noqa: E402
-from . import args  # noqa: E402
-from .host import describe_failure, import_job, log, new_engine  # noqa: E402
+from . import animation_plugin, args  # noqa: E402
+from .host import describe_failure, error_values, import_job, log, new_engine  # noqa: E402
 
 PROCEDURE = "plug-in-style-transfer"
-
-
-def _error(procedure: Gimp.Procedure, message: str,
-           status: Gimp.PDBStatusType = Gimp.PDBStatusType.EXECUTION_ERROR) -> Gimp.ValueArray:
-    # GIMP shows this message in an error dialog for interactive runs and hands it to scripts
-    # (pdb.get_last_error()); a plain return without it would look like an unexplained failure.
-    return procedure.new_return_values(status, GLib.Error.new_literal(
-        Gimp.PlugIn.error_quark(), message, 0))
 
 
 class StyleTransfer(Gimp.PlugIn):
@@ -50,9 +43,11 @@ class StyleTransfer(Gimp.PlugIn):
         return False  # no translations shipped
 
     def do_query_procedures(self) -> List[str]:
-        return [PROCEDURE]
+        return [PROCEDURE, animation_plugin.PROCEDURE]
 
     def do_create_procedure(self, name: str) -> Gimp.Procedure:
+        if name == animation_plugin.PROCEDURE:  # Filters > Animation > Style Transfer...
+            return animation_plugin.create(self, name)
         procedure = Gimp.ImageProcedure.new(self, name, Gimp.PDBProcType.PLUGIN, run, None)
         # "*" rather than "RGB*, GRAY*": an indexed image then gets our message saying how to
         # convert it, instead of a greyed-out menu entry with no explanation.
@@ -103,7 +98,7 @@ def run(procedure: Gimp.Procedure, run_mode: Gimp.RunMode, image: Gimp.Image,
     except Exception as exc:  # any failure must become a procedure error, never SUCCESS
         if is_cancel(exc):
             return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, None)
-        return _error(procedure, describe_failure(exc))
+        return error_values(procedure, describe_failure(exc))
     return procedure.new_return_values(Gimp.PDBStatusType.SUCCESS, None)
 
 
