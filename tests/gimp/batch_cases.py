@@ -711,7 +711,9 @@ def case_animation_killed(case):
     rec.update(state)
     rec["call"].pop("new_image", None)
     spools = os.path.join(tempfile.gettempdir(), "style-transfer-clip-*")
-    rec["spools_after_kill"] = len(glob.glob(spools))
+    left = glob.glob(spools)
+    rec["spools_after_kill"] = len(left)
+    rec["spooled_frames"] = [len(glob.glob(os.path.join(f, "*.npy"))) for f in left]
     rec["dirty"] = image.is_dirty()
     rec["source_unchanged"] = all(np.array_equal(a, read(layer))
                                   for a, layer in zip(sources, image.get_layers()))

@@ -21,7 +21,7 @@ MAIN_CASES = ["basic", "selection", "offset", "grayscale", "high_bit_depth", "in
               "two_layers", "last_values", "no_style", "layer_mask", "semi_transparent_selection",
               "mask_selected", "corrupt_style", "selection_off_layer", "missing_style",
               "folder_style", "unused_slot", "regions", "strength_map", "region_offset", "bad_map",
-              "runtimes"]
+              "runtimes", "animation", "animation_refused"]
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +65,15 @@ def killed_run(gimp: GimpChroot, installed: Run) -> tuple[Run, dict]:
     # Its own GIMP session, so its stderr shows only what GIMP said about the killed plug-in.
     run, result = gimp.run_cases("killed", ["killed_mid_render"],
                                  STYLE_TRANSFER_TEST_HOLD=f"painting@{WORK}/out/killed/gate")
+    return run, _check_batch(run, result)
+
+
+@pytest.fixture(scope="session")
+def animation_killed_run(gimp: GimpChroot, installed: Run) -> tuple[Run, dict]:
+    # Held when frame 3 of 5 starts (two frames painted), then killed: GIMP's Cancel.
+    run, result = gimp.run_cases(
+        "animation-killed", ["animation_killed"],
+        STYLE_TRANSFER_TEST_HOLD=f"frame 3/5@{WORK}/out/animation-killed/gate")
     return run, _check_batch(run, result)
 
 

@@ -79,7 +79,7 @@ class AnimationDialog:
             self._first_frame(), None, engine=self.engine,
             settings=lambda: animation.settings_from_config(config), problem=self._problem,
             masks=self._masks)
-        self.preview.caption = f"Preview of frame 1, “{first.name.name}”"
+        self.preview.widget.set_label(f"Preview: frame 1, “{first.name.name}”")
         left = Gtk.Box(orientation=Gtk.Orientation.VERTICAL, spacing=8)
         left.pack_start(summary, False, False, 0)
         left.pack_start(self.styles.widget, False, False, 0)

@@ -38,7 +38,8 @@ def create(plug_in: Gimp.PlugIn, name: str) -> Gimp.Procedure:
     procedure.set_sensitivity_mask(Gimp.ProcedureSensitivityMask.DRAWABLE
                                    | Gimp.ProcedureSensitivityMask.DRAWABLES
                                    | Gimp.ProcedureSensitivityMask.NO_DRAWABLES)
-    procedure.set_menu_label("_Style Transfer...")
+    # "_T": "_Spinning Globe..." already takes S in Filters > Animation (Alt+R, I, T opens it)
+    procedure.set_menu_label("Style _Transfer...")
     procedure.add_menu_path("<Image>/Filters/Animation")
     procedure.set_documentation(
         "Paint every frame of an animation in the style of one or more images",
