@@ -497,8 +497,12 @@ def case_bad_map(case):
 
 def _kill_plugin(state, gate):
     """What GIMP does when the user presses Cancel on the progress bar: kill the plug-in
-    process. The plug-in is held at its "painting" stage (STYLE_TRANSFER_TEST_HOLD, set by
-    conftest for this GIMP session) and killed there: mid-render however fast the CPU paints."""
+    process. The plug-in is held at its gate stage (STYLE_TRANSFER_TEST_HOLD, set by conftest
+    for this GIMP session) and killed there: mid-render however fast the CPU paints.
+
+    The chroot shares the host's PIDs, so other test sessions' plug-ins (other checkouts) show
+    in /proc too: only a process whose environment names THIS gate folder is ours. When none
+    is found the gate is opened, so the held plug-in finishes instead of hanging the session."""
     import signal
 
     deadline = time.time() + 120
@@ -508,16 +512,22 @@ def _kill_plugin(state, gate):
                 try:
                     with open(f"/proc/{pid}/cmdline", "rb") as f:
                         cmd = f.read()
+                    with open(f"/proc/{pid}/environ", "rb") as f:
+                        env = f.read()
                 except OSError:
                     continue
-                if pid.isdigit() and b"style-transfer.py" in cmd:
+                if (pid.isdigit() and b"style-transfer.py" in cmd
+                        and f"@{gate}".encode() in env):
                     os.kill(int(pid), signal.SIGKILL)
                     state["killed_while_held"] = True
                     return
             state["plugin_not_found"] = True
-            return
+            break
         time.sleep(0.02)
-    state["never_reached"] = True
+    else:
+        state["never_reached"] = True
+    with open(os.path.join(gate, "open"), "w") as f:  # let it finish: the test then fails
+        f.write("open")
 
 
 def case_killed_mid_render(case):
