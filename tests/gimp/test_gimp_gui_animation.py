@@ -111,3 +111,7 @@ def test_menu_dialog_renders_a_new_image(gimp: GimpChroot, session: GuiSession) 
     session.log.flush()
     log = Path(session.log.name).read_text(encoding="utf-8", errors="replace")
     assert "animation: new image with 3 layers" in log, log[-3000:]
+    # GIMP names dialog-building mistakes (mnemonics, widget ids) with the procedure's name
+    warnings = [line for line in log.splitlines()
+                if "'plug-in-style-transfer-animation'" in line or "PyGIWarning" in line]
+    assert not warnings, "\n".join(warnings)

@@ -15,6 +15,7 @@ import gi
 
 gi.require_version("GimpUi", "3.0")
 gi.require_version("Gtk", "3.0")
+gi.require_version("Gdk", "3.0")
 from gi.repository import Gdk, Gimp, GimpUi, GLib, Gtk  # noqa: E402
 
 from . import animation, args, job  # noqa: E402
