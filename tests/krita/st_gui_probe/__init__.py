@@ -546,7 +546,7 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
     def wait_preview(then: Any, old_key: Any = None) -> None:
         # the preview renders on a worker after a 400 ms debounce; a new pixmap = it rendered
         key = pixmap_key()
-        idle = dock.ctl.preview_job is None and not dock._preview_timer.isActive()
+        idle = dock.ctl.preview_job is None and not dock.previews.preview_timer.isActive()
         if (key is None or key == old_key or not idle) and preview["waited"] < 60_000:
             preview["waited"] += 200
             QTimer.singleShot(200, guarded(lambda: wait_preview(then, old_key)))
@@ -781,7 +781,7 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         first = dock.settings.styles[0]
         dock.set_settings(dock.settings.replace(styles=[dataclasses.replace(first, region=None)]))
         region["captions"] = []
-        orig = dock._set_preview
+        orig = dock.previews.set_preview
 
         def spy(pix: Any, caption: str) -> None:
             region["captions"].append(caption)
@@ -790,7 +790,7 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
                 region["drafted"] = True  # what the draft looks like in the docker
                 dock.scroll.widget().grab().save(OUT + ".draft.png", "PNG")
 
-        dock._set_preview = spy
+        dock.previews.set_preview = spy
 
         def settled(waited: int = 0) -> None:
             # the layer selection reaches the GUI asynchronously, and the docker's watcher
@@ -805,8 +805,8 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         settled()
 
     def burst_end(then: Any, waited: int = 0) -> None:
-        busy = (dock._changed_at is not None or dock.ctl.preview_job is not None
-                or dock._preview_timer.isActive() or dock._draft_timer.isActive())
+        busy = (dock.previews.changed_at is not None or dock.ctl.preview_job is not None
+                or dock.previews.preview_timer.isActive() or dock.previews.draft_timer.isActive())
         if busy and waited < 60_000:
             QTimer.singleShot(100, guarded(lambda: burst_end(then, waited + 100)))
             return
@@ -827,7 +827,7 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
     def big_done(key: str) -> None:
         from style_transfer.common import draft
 
-        STATE[key] = {"captions": list(region["captions"]), "ms": dict(dock.preview_times),
+        STATE[key] = {"captions": list(region["captions"]), "ms": dict(dock.previews.times),
                       "reads": [list(r) for r in dock.ctl.read_times],
                       "total_ms": round((time.perf_counter() - region["t0"]) * 1000),
                       "strength": dock.settings.strength}
@@ -846,7 +846,7 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         big.setModified(False)
         big.close()
         k.setActiveDocument(doc)
-        del dock._set_preview
+        del dock.previews.set_preview
         dock.maps_section.set_expanded(False)
         key = preview_key_now()
         dock.schedule_preview()
