@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from typing import Any, List, Optional
 
-from krita import DockWidget
+from krita import DockWidget, Krita
 
 from ..common import texts
 from ..common.settings import JobSettings
-from . import animation, binding
+from . import animation, binding, doc_jobs, layers
 from . import controller as ctl
 from .maps_ui import MapsMixin
 from .preview_pane import PREVIEW_TIP, PreviewPane
@@ -47,6 +47,8 @@ class StyleTransferDocker(StylesMixin, MapsMixin, SetupMixin, DockWidget):
         self.setWindowTitle("Style Transfer")
         self.setObjectName("style_transfer_docker")
         self.settings: JobSettings = ctl.load_settings()
+        self.documents = doc_jobs.Documents()  # each document's settings, this session
+        self._doc_key: Optional[str] = None  # whose settings the docker shows
         self.ctl = ctl.controller()
         self._setup_job: Optional[ctl.Job] = None
         self.previews = PreviewPane(self)
@@ -59,6 +61,7 @@ class StyleTransferDocker(StylesMixin, MapsMixin, SetupMixin, DockWidget):
         # or painted on: the watcher looks
         self.watcher = Watcher(self)
         self.watcher.start()
+        self.sync_document()
         QTimer.singleShot(0, self._check_setup)
 
     # -- layout --
@@ -260,13 +263,33 @@ class StyleTransferDocker(StylesMixin, MapsMixin, SetupMixin, DockWidget):
         self.settings_changed()
 
     def settings_changed(self) -> None:
-        """self.settings was replaced: keep it and paint a new preview."""
-        ctl.save_settings(self.settings)
+        """self.settings was replaced: they are the active document's now (and the last used
+        ones); paint a new preview."""
+        doc = Krita.instance().activeDocument()
+        self._doc_key = None if doc is None else layers.doc_key(doc)
+        self.documents.keep(self._doc_key, self.settings)
         self.schedule_preview()
 
     def settings_in_use(self) -> List[JobSettings]:
         """Every settings whose selection snapshots must stay on disk (map_layers.prune)."""
-        return [self.settings, ctl.load_settings("last_applied")]
+        return [self.settings, ctl.load_settings("last_applied"), *self.documents.all()]
+
+    def sync_document(self) -> None:
+        """Show the active document's settings when another document became active (Krita
+        calls canvasChanged; the watcher's poll catches what that misses)."""
+        app = Krita.instance()
+        doc = app.activeDocument()
+        key = None if doc is None else layers.doc_key(doc)
+        if key == self._doc_key:
+            return
+        self.documents.forget_closed(layers.doc_key(d) for d in app.documents())
+        self._doc_key = key
+        if doc is None:
+            return  # nothing open: the last settings stay on show for the next document
+        self.settings, problem = self.documents.settings_for(doc)
+        self._load_into_widgets()
+        self.show_message(problem or "")
+        self.schedule_preview()
 
     # -- preview --
     def schedule_preview(self) -> None:
@@ -336,6 +359,7 @@ class StyleTransferDocker(StylesMixin, MapsMixin, SetupMixin, DockWidget):
         self.scroll.setMinimumHeight(max(3 * THUMB // 2, whole - used))
 
     def canvasChanged(self, canvas: Any) -> None:  # Krita API; canvas may be None
+        self.sync_document()
         self.schedule_preview()
 
     def active_layer_changed(self, doc: Any, node: Any) -> None:

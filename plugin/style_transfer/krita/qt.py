@@ -56,6 +56,7 @@ else:
 
 Qt = QtCore.Qt
 QObject = QtCore.QObject
+QByteArray = QtCore.QByteArray
 QTimer = QtCore.QTimer
 QEventLoop = QtCore.QEventLoop
 QImage = QtGui.QImage
@@ -72,6 +73,7 @@ def exec_dialog(dialog: QtWidgets.QDialog) -> int:
 __all__ = [
     "QT_MAJOR",
     "QAction",
+    "QByteArray",
     "QEventLoop",
     "QIcon",
     "QImage",

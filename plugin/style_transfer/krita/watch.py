@@ -1,5 +1,6 @@
-"""What Krita does not signal to a docker, noticed by a poll: another layer was selected, or
-someone painted on one of the job's map layers (a thumbnail digest, map_layers.signatures, per
+"""What Krita does not signal to a docker, noticed by a poll: another document became active
+(a docker hears of canvas changes only, and not always), another layer was selected, or someone
+painted on one of the job's map layers (a thumbnail digest, map_layers.signatures, per
 poll — never a full-size read).
 """
 
@@ -16,7 +17,8 @@ POLL_MS = 700
 
 
 class Watcher(QObject):
-    """Polls for `docker` (StyleTransferDocker): calls its `active_layer_changed(doc, node)`
+    """Polls for `docker` (StyleTransferDocker): calls its `sync_document()`, its
+    `active_layer_changed(doc, node)`
     when the layer the preview shows changed, and `schedule_preview()` when paint on a map
     layer changed the maps."""
 
@@ -33,6 +35,7 @@ class Watcher(QObject):
         self.timer.start()
 
     def poll(self) -> None:
+        self.docker.sync_document()
         self._active_layer()
         self._maps()
 
