@@ -29,13 +29,16 @@ def test_round_trip_keeps_every_setting_and_the_exact_vectors(tmp_path):
     settings, snap = _settings(tmp_path)
     rng = np.random.default_rng(1)
     vectors = [rng.standard_normal(100).astype(np.float32) for _ in settings.styles]
-    data = job_record.encode(settings, vectors, {str(snap): snap.read_bytes()})
+    data = job_record.encode(settings, vectors, {str(snap): snap.read_bytes()},
+                             [b"\x89PNG thumb", None])
     assert b"private" not in data and b"painter" not in data  # no folder of this machine
     back = job_record.decode(data, str(tmp_path / "styles"), str(tmp_path / "maps"))
     assert [s.kind for s in back.styles] == ["vector", "vector"]
     for got, want, v in zip(back.styles, settings.styles, vectors):
         assert (got.name, got.weight, got.region) == (want.name, want.weight, want.region)
         assert np.array_equal(np.load(got.path), v)  # bit for bit: the same render
+    with open(job_record.thumbnail_of(back.styles[0].path), "rb") as f:
+        assert f.read() == b"\x89PNG thumb"  # the list shows the style's picture again
     assert back.strength_map.name == "selection 10:00"
     with open(back.strength_map.key, "rb") as f:
         assert f.read() == snap.read_bytes()
@@ -44,7 +47,7 @@ def test_round_trip_keeps_every_setting_and_the_exact_vectors(tmp_path):
     assert rest == {k: getattr(settings, k) for k in rest}
     again = job_record.decode(data, str(tmp_path / "styles"), str(tmp_path / "maps"))
     assert again == back  # the same files, not a new copy per read
-    assert len(list((tmp_path / "styles").iterdir())) == 2
+    assert len(list((tmp_path / "styles").iterdir())) == 3  # two vectors, one picture
 
 
 def test_a_style_without_vector_is_left_out(tmp_path):

@@ -36,17 +36,21 @@ class RecordError(ValueError):
 
 
 def encode(settings: JobSettings, vectors: Sequence[Optional[Sequence[float]]],
-           files: Dict[str, bytes]) -> bytes:
+           files: Dict[str, bytes], thumbs: Sequence[Optional[bytes]] = ()) -> bytes:
     """The record of `settings`. vectors[i] is the vector of settings.styles[i] (None: that
-    style is left out, e.g. its file is gone); files: the bytes of each "file" map by key."""
+    style is left out, e.g. its file is gone); files: the bytes of each "file" map by key;
+    thumbs[i]: a small PNG of style i for the style list (optional)."""
     job = asdict(settings)
     styles = []
-    for style, ref, vector in zip(job["styles"], settings.styles, vectors):
+    thumbs = list(thumbs) + [None] * (len(settings.styles) - len(thumbs))
+    for style, ref, vector, thumb in zip(job["styles"], settings.styles, vectors, thumbs):
         if vector is None:
             continue
         style.update(path=os.path.basename(ref.path),
                      vector=[float(v) for v in np.asarray(vector, np.float32).reshape(-1)],
                      region=_map_out(ref.region, files))
+        if thumb:
+            style["thumbnail"] = base64.b64encode(thumb).decode("ascii")
         styles.append(style)
     job["styles"] = styles
     for key in ("strength_map", "scale_map"):
@@ -88,8 +92,12 @@ def decode(data: bytes, styles_dir: str, maps_dir: str) -> JobSettings:
             vector = np.asarray(style.pop("vector"), np.float32)
             if vector.shape != (STYLE_DIM,) or not np.all(np.isfinite(vector)):
                 raise ValueError("bad style vector")
+            thumb = style.pop("thumbnail", None)
             name = os.path.splitext(os.path.basename(str(style.get("path") or "style")))[0]
-            style.update(kind="vector", path=_store(styles_dir, name, ".npy", _npy(vector)),
+            path = _store(styles_dir, name, ".npy", _npy(vector))
+            if thumb:
+                _write_once(thumbnail_of(path), base64.b64decode(thumb, validate=True))
+            style.update(kind="vector", path=path,
                          region=_map_in(style.get("region"), maps_dir))
             styles.append(style)
         job["styles"] = styles
@@ -134,14 +142,24 @@ def _npy(vector: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+def thumbnail_of(vector_path: str) -> str:
+    """Where the list's picture of a restored style is kept: beside its vector."""
+    return os.path.splitext(vector_path)[0] + ".png"
+
+
 def _store(folder: str, name: str, suffix: str, data: bytes) -> str:
-    """`data` as <folder>/<name>-<hash><suffix>, written once (atomically)."""
+    """`data` as <folder>/<name>-<hash><suffix>, written once."""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:40] or "job"
     path = os.path.join(folder, f"{safe}-{hashlib.sha256(data).hexdigest()[:12]}{suffix}")
+    os.makedirs(folder, exist_ok=True)
+    _write_once(path, data)
+    return path
+
+
+def _write_once(path: str, data: bytes) -> None:
+    """Write `path` unless it exists (atomically: a reader never sees half a file)."""
     if not os.path.exists(path):
-        os.makedirs(folder, exist_ok=True)
         tmp = f"{path}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
-    return path

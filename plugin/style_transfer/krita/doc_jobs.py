@@ -21,6 +21,7 @@ from .app_data import data_dir, load_settings, save_settings
 from .qt import QByteArray
 
 log = logger("krita")
+THUMB_PX = 96  # the list shows 48 px; twice that for high-dpi screens
 
 
 def record(doc: Any, settings: JobSettings, engine: Any) -> None:
@@ -41,8 +42,28 @@ def record(doc: Any, settings: JobSettings, engine: Any) -> None:
                     files[ref.key] = f.read()
             except OSError:
                 pass
-    data = job_record.encode(settings, vectors, files)
+    data = job_record.encode(settings, vectors, files, [_thumbnail_png(s) for s in settings.styles])
     doc.setAnnotation(job_record.TYPE, job_record.DESCRIPTION, QByteArray(data))
+
+
+def _thumbnail_png(style: Any) -> Optional[bytes]:
+    """A small PNG of `style` for the list of whoever reopens the document."""
+    from .qt import QBuffer, QImage, QIODevice, Qt
+
+    path = style.path
+    if style.kind == "vector":
+        path = job_record.thumbnail_of(path)
+    image = QImage(path)
+    if image.isNull():
+        return None
+    image = image.scaled(THUMB_PX, THUMB_PX, Qt.AspectRatioMode.KeepAspectRatio,
+                         Qt.TransformationMode.SmoothTransformation)
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buf, "PNG")
+    buf.close()
+    return bytes(data)
 
 
 def recorded(doc: Any) -> Tuple[Optional[JobSettings], Optional[str]]:

@@ -263,10 +263,8 @@ class StyleTransferDocker(StylesMixin, MapsMixin, SetupMixin, DockWidget):
         self.settings_changed()
 
     def settings_changed(self) -> None:
-        """self.settings was replaced: they are the active document's now (and the last used
+        """self.settings was replaced: they are the shown document's now (and the last used
         ones); paint a new preview."""
-        doc = Krita.instance().activeDocument()
-        self._doc_key = None if doc is None else layers.doc_key(doc)
         self.documents.keep(self._doc_key, self.settings)
         self.schedule_preview()
 
@@ -275,21 +273,30 @@ class StyleTransferDocker(StylesMixin, MapsMixin, SetupMixin, DockWidget):
         return [self.settings, ctl.load_settings("last_applied"), *self.documents.all()]
 
     def sync_document(self) -> None:
-        """Show the active document's settings when another document became active (Krita
-        calls canvasChanged; the watcher's poll catches what that misses)."""
-        app = Krita.instance()
-        doc = app.activeDocument()
-        key = None if doc is None else layers.doc_key(doc)
+        """Follow the active document (Krita calls canvasChanged; the watcher's poll catches
+        what that misses). With none open the last settings stay on show."""
+        doc = Krita.instance().activeDocument()
+        if doc is not None:
+            self.show_document(doc)
+
+    def show_document(self, doc: Any) -> None:
+        """Show `doc`'s settings: as left this session, else the job recorded in it, else the
+        last used ones without maps (doc_jobs.Documents)."""
+        key = layers.doc_key(doc)
         if key == self._doc_key:
             return
-        self.documents.forget_closed(layers.doc_key(d) for d in app.documents())
+        self.documents.forget_closed(layers.doc_key(d) for d in Krita.instance().documents())
         self._doc_key = key
-        if doc is None:
-            return  # nothing open: the last settings stay on show for the next document
         self.settings, problem = self.documents.settings_for(doc)
         self._load_into_widgets()
         self.show_message(problem or "")
+        self.previews.clear()  # never another document's picture under this one's settings
         self.schedule_preview()
+
+    def document(self) -> Optional[Any]:
+        """The document whose settings the docker shows (the active one in the GUI)."""
+        doc = None if self._doc_key is None else layers.doc_by_key(self._doc_key)
+        return doc or Krita.instance().activeDocument()
 
     # -- preview --
     def schedule_preview(self) -> None:
@@ -305,7 +312,7 @@ class StyleTransferDocker(StylesMixin, MapsMixin, SetupMixin, DockWidget):
         self.show_message("")
         if self.ctl.preview_job is not None:
             self.ctl.preview_job.cancel()  # Apply gets the CPU
-        error = self.ctl.apply(self.settings)
+        error = self.ctl.apply(self.settings, self.document())
         if error:
             self.show_message(error)
 

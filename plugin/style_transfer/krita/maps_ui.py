@@ -12,8 +12,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Optional
 
-from krita import Krita
-
 from ..common.settings import JobSettings, MapRef
 from . import controller as ctl
 from . import map_layers
@@ -47,6 +45,7 @@ class MapsMixin:
     show_message: Any
     settings_changed: Any
     settings_in_use: Any
+    document: Any
 
     def _build_maps(self) -> Section:
         self.maps_section = Section("Regions and maps")
@@ -145,7 +144,7 @@ class MapsMixin:
     def _map_from(self, source: str) -> Optional[MapRef]:
         """A MapRef from the active document's selection or active layer, or None after
         saying why not."""
-        doc = Krita.instance().activeDocument()
+        doc = self.document()
         if doc is None:
             self.show_message("Open a document first.")
             return None

@@ -131,6 +131,11 @@ class PreviewPane(QObject):
         self.docker.preview_caption.setText("Preview failed (see Apply's message)")
         ctl.log.warning("preview failed: %s", message)
 
+    def clear(self) -> None:
+        """No picture (another document is shown: its preview follows)."""
+        self.last_node = None
+        self.set_preview(QPixmap(), "")
+
     def set_preview(self, pix: QPixmap, caption: str) -> None:
         self.pix = pix
         self.docker.preview_caption.setText(caption)

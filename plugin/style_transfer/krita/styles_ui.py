@@ -12,6 +12,7 @@ from typing import Any, List
 import numpy as np
 from krita import Krita
 
+from ..common import job_record
 from ..common.settings import JobSettings, StyleRef
 from . import controller as ctl
 from . import layers
@@ -35,8 +36,9 @@ def thumbnail(entry: StyleRef) -> QIcon:
                 pix = QPixmap.fromImage(layers.rgba_to_qimage(rgba))
         except Exception:  # a preset without a usable thumbnail still works as a style
             pass
-    else:
-        pix = QPixmap.fromImage(QImage(entry.path))
+    else:  # a style restored from a document: its picture was saved beside its vector
+        path = job_record.thumbnail_of(entry.path) if entry.kind == "vector" else entry.path
+        pix = QPixmap.fromImage(QImage(path))
     if pix.isNull():
         return QIcon()
     return QIcon(pix.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
