@@ -6,9 +6,9 @@ with the button that fetches it.
 This class lays the widgets out. What each control edits is declared in binding.py; the style
 list's actions live in styles_ui.py, the regions and maps in maps_ui.py, the setup part in
 setup_ui.py; preview_pane.py schedules and shows the live preview and watch.py notices what
-Krita does not signal (another layer selected, paint on a map layer). The settings are a frozen
-JobSettings replaced on every change (and saved to Krita's settings at once); renders, previews
-and installs run through the controller's workers.
+Krita does not signal (another document or layer active, paint on a map layer). The settings
+are a frozen JobSettings replaced on every change, kept per document (doc_jobs.py) and as the
+last used ones; renders, previews and installs run through the controller's workers.
 """
 
 from __future__ import annotations
