@@ -605,6 +605,136 @@ def main(args: List[str]) -> None:
                 "message": d.message.text()}
 
 
+    def documents() -> Dict[str, Any]:
+        """Settings per document in the docker, and the job a .kra carries (issue 18): doc A
+        with a region and a style from a layer, doc B with other settings, switched A, B, A;
+        A saved, closed, moved to another folder, its layer-style snapshot deleted (another
+        machine), reopened: the docker shows A's job and Apply Again paints the same pixels;
+        a .kra with a damaged record opens with the defaults and one line."""
+        import dataclasses
+        import os
+        import shutil
+
+        from style_transfer.krita import doc_jobs, map_layers
+        from style_transfer.krita.docker import StyleTransferDocker
+        from style_transfer.krita.qt import QByteArray
+
+        work = os.path.join(os.path.dirname(os.path.abspath(OUT)), "documents")
+        os.makedirs(os.path.join(work, "moved"), exist_ok=True)
+        palette = make_doc(k, 160, 160, "RGBA", "U8", "palette")
+        lay = palette.createNode("stripes layer", "paintlayer")
+        palette.rootNode().addChildNode(lay, None)
+        paint(lay, load_rgba8(f"{images}/stripes.jpg", 160, 160), 0, 0)
+        w, h = 240, 160
+        a = make_doc(k, w, h, "RGBA", "U8", "doc-a")
+        src = a.createNode("photo", "paintlayer")
+        a.rootNode().addChildNode(src, None)
+        paint(src, load_rgba8(f"{images}/stata.jpg", w, h), 0, 0)
+        sky = a.createNode("sky", "paintlayer")
+        a.rootNode().addChildNode(sky, src)
+        paint(sky, np.full((h // 2, w, 4), 255, np.uint8), 0, 0)
+        sky.setVisible(False)
+        b = make_doc(k, 200, 120, "RGBA", "U8", "doc-b")
+        bsrc = b.createNode("photo", "paintlayer")
+        b.rootNode().addChildNode(bsrc, None)
+        paint(bsrc, photo[:120, :200], 0, 0)
+
+        def shown() -> Dict[str, Any]:
+            return {"styles": [d.styles.item(i).text() for i in range(d.styles.count())],
+                    "strength": d.strength.value(), "scale": d.scale.value(),
+                    "model": d.model.currentData(), "message": d.message.text()}
+
+        d = StyleTransferDocker()
+        out: Dict[str, Any] = {}
+        d.show_document(a)
+        d.set_settings(S())  # whatever the cases before left as the last used
+        # a style from a layer (of another document): a snapshot in the plugin's own folder,
+        # the only file this case deletes (to play another machine)
+        layer_png = d.add_layer_style(lay).path
+        assert os.path.dirname(layer_png) == ctlmod.data_dir("styles"), layer_png
+        d.add_files([udnie])
+        # the stripes paint where the sky layer is white (kritarunner has no view, so no
+        # active layer for "Use as region"; the GUI test presses it)
+        first_style = dataclasses.replace(d.settings.styles[0],
+                                          region=map_layers.ref_from_node(sky))
+        d.set_settings(d.settings.replace(styles=[first_style, *d.settings.styles[1:]]))
+        d.strength.setValue(90)
+        d.scale.setValue(1.0)
+        out["A"] = shown()
+        d.show_document(b)
+        out["B_new"] = shown()  # the last used, without A's region
+        d.strength.setValue(40)
+        d.model.setCurrentIndex(d.model.findData("f16"))
+        out["B"] = shown()
+        d.show_document(a)
+        out["A_again"] = shown()
+        d.show_document(b)
+        out["B_again"] = shown()
+        d.show_document(a)
+
+        got = wait_finished(ctl, lambda: ctl.apply(d.settings, a, src))
+        first = got.pop("layer", None)
+        out["apply"] = got.get("message") or got.get("start_error")
+        if first is None:
+            return out
+        first_px = rgba_of(first)
+        record = bytes(a.annotation("style-transfer"))
+        out["record_bytes"] = len(record)
+        out["record_has_folders"] = [p for p in (images, os.path.dirname(layer_png), work)
+                                     if p.encode() in record]
+        kra = os.path.join(work, "doc-a.kra")
+        out["saved"] = bool(a.saveAs(kra))
+        a.waitForDone()
+        out["modified_after_save"] = a.modified()
+        d.strength.setValue(20)  # looked at, changed, not applied: the document stays as saved
+        out["modified_by_docker"] = a.modified()
+        # does setAnnotation itself mark a document modified? (on the saved document)
+        a.setAnnotation("style-transfer", "probe", QByteArray(record))
+        out["set_annotation_modifies"] = a.modified()
+        a.setModified(False)
+        a.close()
+        d.show_document(b)  # what Krita shows after the close
+        moved = os.path.join(work, "moved", "doc-a.kra")
+        shutil.move(kra, moved)
+        os.remove(layer_png)  # another machine: the layer's snapshot is not there
+        a2 = k.openDocument(moved)
+        out["annotation_types"] = list(a2.annotationTypes())
+        d.show_document(a2)
+        out["A_reopened"] = shown()
+        out["A_reopened_region_found"] = [
+            map_layers.source_problem(d.settings, a2, None) is None,
+            [s.region.name for s in d.settings.styles if s.region is not None]]
+        src2 = next(n for n in a2.rootNode().childNodes() if n.name() == "photo")
+        again = doc_jobs.last_applied(a2)  # what Filter › Apply Style Transfer Again repeats
+        got = wait_finished(ctl, lambda: ctl.apply(again, a2, src2))
+        second = got.pop("layer", None)
+        out["apply_again"] = got.get("message") or got.get("start_error")
+        if second is not None:
+            again_px = rgba_of(second)
+            out["again_shape_equal"] = again_px.shape == first_px.shape
+            if again_px.shape == first_px.shape:
+                out["again_max_diff"] = int(np.abs(again_px.astype(int)
+                                                   - first_px.astype(int)).max())
+            save_artifact("documents_first_apply.png", first_px)
+            save_artifact("documents_apply_again_after_reopen.png", again_px)
+
+        # a damaged record
+        c = make_doc(k, 64, 64, "RGBA", "U8", "doc-c")
+        c.setAnnotation("style-transfer", "damaged", QByteArray(b"\x00garbage{"))
+        ckra = os.path.join(work, "doc-c.kra")
+        c.saveAs(ckra)
+        c.waitForDone()
+        c.setModified(False)
+        c.close()
+        c2 = k.openDocument(ckra)
+        d.show_document(c2)
+        out["C"] = shown()
+        out["C_maps"] = [r.name for r in d.settings.map_refs()]
+        out["C_is_default"] = d.settings == doc_jobs.without_maps(ctlmod.load_settings())
+        for doc in (a2, c2, b, palette):
+            doc.setModified(False)
+        return out
+
     def opaque_box(rgba: Any, x0: int, y0: int) -> List[int]:
         """[x, y, w, h] in image coordinates of the pixels with alpha > 0 (array at x0, y0)."""
         ys, xs = np.nonzero(rgba[..., 3] > 0)
@@ -1091,6 +1221,7 @@ def main(args: List[str]) -> None:
     case("map_gone", map_gone)
     case("animation", animation)
     # last: documents holding clone layers crash Krita when closed (at exit too)
+    case("documents", documents)
     case("clone", lambda: clone_case(False))
     case("clone_moved", lambda: clone_case(True))
     RESULTS["done"] = True

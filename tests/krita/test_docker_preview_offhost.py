@@ -44,12 +44,12 @@ d = StyleTransferDocker()
 d.show()
 shown = []  # (ms since start of the step, caption, size) each time the preview pixmap changes
 t0 = [time.perf_counter()]
-orig = d._set_preview
+orig = d.previews.set_preview
 def spy(pix, caption):
     shown.append((round((time.perf_counter() - t0[0]) * 1000), caption,
                   [pix.width(), pix.height()]))
     orig(pix, caption)
-d._set_preview = spy
+d.previews.set_preview = spy
 
 def spin(ms):
     loop = QEventLoop()
@@ -60,8 +60,8 @@ def settle(limit=60_000):
     # until the burst ended: no timer pending, no job, the true preview shown
     t = time.perf_counter()
     spin(100)
-    while (d._changed_at is not None or d.ctl.preview_job is not None
-           or d._preview_timer.isActive()) and (time.perf_counter() - t) * 1000 < limit:
+    while (d.previews.changed_at is not None or d.ctl.preview_job is not None
+           or d.previews.preview_timer.isActive()) and (time.perf_counter() - t) * 1000 < limit:
         spin(50)
 
 d.set_settings(d.settings.replace(styles=[StyleRef("file", UDNIE, "udnie")], strength=0.8,
@@ -77,7 +77,7 @@ def step(name, change):
     t0[0] = time.perf_counter()
     change()
     settle()
-    out[name] = {"shown": list(shown), "times": dict(d.preview_times),
+    out[name] = {"shown": list(shown), "times": dict(d.previews.times),
                  "reads": [list(r) for r in d.ctl.read_times]}
 
 step("with_drafts", lambda: d.strength.setValue(60))
@@ -116,7 +116,7 @@ t = time.perf_counter()
 sigs = map_layers.signatures(doc, d.settings)
 out["signature_ms"] = (time.perf_counter() - t) * 1000
 spin(100)
-while not shown or d._changed_at is not None:
+while not shown or d.previews.changed_at is not None:
     spin(50)
     if (time.perf_counter() - t0[0]) > 30:
         break

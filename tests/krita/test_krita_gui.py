@@ -397,3 +397,48 @@ def test_gui_zip_import_then_install_dependencies_then_apply(tmp_path: Path,
     assert state["apply_error"] is None, state["apply_error"]
     assert state["apply_message"] == "Added layer 'Stylized · udnie 100%'."
     assert state["layers"] == ["Background", "photo", "Stylized · udnie 100%"]
+
+
+def test_gui_settings_per_document_and_the_job_in_the_kra(tmp_path: Path, krita_host: KritaHost):
+    """Issue 18 in the real window, one launch: doc A with a style from a layer and a region,
+    doc B with other settings; switching the views A, B, A switches the docker; Apply on A,
+    save, close, reopen from another folder with the layer-style snapshot gone: the docker
+    shows A's job and Apply Style Transfer Again paints the same pixels; a .kra with a damaged
+    record: the defaults and one line. Docker pictures: krita_gui_doc_*.png."""
+    krita, tmp_path = krita_host, gui_tmp(krita_host, tmp_path)
+    home = tmp_path / "home"
+    krita.installed(home)
+    state = run_gui(krita, tmp_path, home, "krita_gui_documents", "1600x1000",
+                    {"ST_GUI_PROBE_MODE": "documents",
+                     "ST_GUI_PROBE_STYLE": krita.image("udnie.jpg")}, timeout=300)
+    for part in ("doc_a", "doc_b", "doc_a_reopened", "doc_c_damaged"):
+        shutil.copy(tmp_path / f"probe.json.{part}.png", krita.artifacts / f"krita_gui_{part}.png")
+
+    def seen(step: str) -> dict:  # what the docker showed, its message aside
+        return {k: state[step][k] for k in ("styles", "strength", "model", "active_document",
+                                            "icons")}
+
+    a = {"styles": ["stripes layer  ×1 — region: sky"], "strength": 90, "model": "int8",
+         "active_document": "doc-a", "icons": [True]}
+    assert state["docs_followed"] == ["doc-a"]
+    assert seen("A") == a, state["A"]
+    assert state["B_new"]["styles"] == ["stripes layer  ×1"]  # A's, without A's region
+    assert state["B_new"]["active_document"] == "doc-b"
+    assert seen("B") == {"styles": ["stripes layer  ×1", "udnie  ×1"], "strength": 40,
+                         "model": "f16", "active_document": "doc-b", "icons": [True, True]}
+    assert seen("A_again") == a and seen("B_again") == seen("B")
+    assert state["A_again"]["message"] == ""  # A's region message went with the switch
+    assert state["apply_message"].startswith("Added layer"), state["apply_message"]
+    assert state["saved"] and not state["modified_after_save"]
+    assert not state["modified_by_docker"]  # no "Save changes?" for looking at the docker
+    # the style comes back as its vector (the snapshot is gone), its picture with it
+    assert seen("A_reopened") == a and state["A_reopened"]["kinds"] == ["vector"]
+    assert state["A_reopened"]["message"] == ""
+    first = state["first_layer"]
+    assert state["layers_after_apply"] == ["Background", "photo", first, "sky"]
+    assert state["layers_after_again"] == ["Background", "photo", first, f"{first} (2)", "sky"]
+    assert state["again_layer"] == f"{first} (2)"
+    assert state["again_max_diff"] == 0
+    c = state["C"]
+    assert c["active_document"] == "doc-c" and "damaged" in c["message"], c
+    assert "\n" not in c["message"] and c["styles"] == ["stripes layer  ×1"]  # last used

@@ -361,3 +361,30 @@ def test_kritarunner_exits_0_after_the_cases_ran_an_apply(results, krita_host: K
     assert results.get("done") is True  # ... and every case after it
     assert results["exit_code"] == 0, f"kritarunner exit code {results['exit_code']} on " \
         f"{krita_host.title}"
+
+
+def test_each_document_keeps_its_job_through_save_and_reopen(results):
+    """Issue 18: the docker shows each document's settings (A, B, A); the job recorded at Apply
+    travels in the .kra (no folder of this machine in it); reopened after a move and with the
+    layer-style snapshot gone, the docker shows A's job and Apply Again paints the same pixels;
+    the docker never marks a document modified; a damaged record: defaults and one line."""
+    r = ok(results, "documents")
+    assert r["A"]["styles"] == ["stripes layer  ×1 — region: sky", "udnie  ×1"], r["A"]
+    assert (r["A"]["strength"], r["A"]["scale"]) == (90, 1.0)
+    assert r["B_new"]["styles"] == ["stripes layer  ×1", "udnie  ×1"]  # A's, minus the region
+    assert (r["B"]["strength"], r["B"]["model"]) == (40, "f16")
+    assert r["A_again"] == r["A"] and r["B_again"] == r["B"]
+    assert r["apply"].startswith("Added layer"), r["apply"]
+    # two styles: vectors and 48 px pictures, small beside the layers of any .kra
+    assert r["record_has_folders"] == [] and r["record_bytes"] < 30_000
+    assert r["saved"] and r["modified_after_save"] is False
+    assert r["modified_by_docker"] is False
+    # Krita marks a document modified on setAnnotation: hence written at Apply only
+    assert r["set_annotation_modifies"] is True
+    assert r["annotation_types"] == ["style-transfer"]
+    assert r["A_reopened"] == r["A"], (r["A_reopened"], r["A"])
+    assert r["A_reopened_region_found"] == [True, ["sky"]]
+    assert r["apply_again"].startswith("Added layer"), r["apply_again"]
+    assert r["again_shape_equal"] and r["again_max_diff"] == 0
+    assert "damaged" in r["C"]["message"] and "\n" not in r["C"]["message"]
+    assert r["C_maps"] == [] and r["C_is_default"] is True

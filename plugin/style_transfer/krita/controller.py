@@ -12,7 +12,6 @@ runs changes neither where the result goes nor what is recorded as last applied.
 from __future__ import annotations
 
 import os
-import re
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Tuple
@@ -23,41 +22,15 @@ from ..common import coverage, maps, messages, naming
 from ..common.logs import logger
 from ..common.settings import JobSettings, StyleRef
 from ..engine.progress import CancelToken  # stdlib only: usable while deps are missing
-from . import layers, map_layers
+from . import doc_jobs, layers, map_layers
+
+# load_settings, data_dir, safe_name: also used as ctl.* by the docker, extension and tests
+from .app_data import data_dir, krita, load_settings, safe_name, save_settings  # noqa: F401
 from .qt import QObject, pyqtSignal
 from .setup import INSTALL_HINT, MODELS_HINT
 
-SETTINGS_GROUP = "style_transfer"
 log = logger("krita")
 DRAFT_REUSE_S = 2.0  # a draft reuses the pixels read this recently (see _read_for_preview)
-
-
-def krita() -> Any:
-    from krita import Krita
-
-    return Krita.instance()
-
-
-def load_settings(key: str = "settings") -> JobSettings:
-    """The docker's settings (or "last_applied"). Settings stored by earlier versions use the
-    same field names and load as they are; unknown or broken ones start clean."""
-    return JobSettings.from_json(krita().readSetting(SETTINGS_GROUP, key, ""))
-
-
-def save_settings(settings: JobSettings, key: str = "settings") -> None:
-    krita().writeSetting(SETTINGS_GROUP, key, settings.to_json())
-
-
-def data_dir(sub: str) -> str:
-    """<Krita resource folder>/style_transfer/<sub>: layer styles and presets the user made."""
-    base = krita().getAppDataLocation()
-    path = os.path.join(base, "style_transfer", sub)
-    os.makedirs(path, exist_ok=True)
-    return path
-
-
-def safe_name(text: str) -> str:
-    return re.sub(r"[^\w.-]+", "_", text).strip("_") or "style"
 
 
 def style_from_layer(node: Any) -> StyleRef:
@@ -303,6 +276,10 @@ class Controller(QObject):
             log.exception("could not add the result layer")
             self.finished.emit(None, f"Could not add the result layer: {e}")
             return
+        try:  # the .kra carries its job: reopened, the docker and Apply Again know it
+            doc_jobs.record(t.doc, t.settings, self.engine())
+        except Exception:  # the layer is there; a job not recorded is not worth a failure
+            log.exception("could not record the job in the document")
         self.finished.emit(layer, message)
 
     def _write(self, t: Target, out: np.ndarray) -> tuple:

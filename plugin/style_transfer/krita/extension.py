@@ -11,6 +11,7 @@ from typing import Any, Callable, Optional
 from krita import DockWidgetFactory, DockWidgetFactoryBase, Extension, Krita
 
 from . import controller as ctl
+from . import doc_jobs
 
 DOCKER_ID = "style_transfer_docker"
 ACTION_DIALOG = "style_transfer_apply"
@@ -52,11 +53,10 @@ class StyleTransferExtension(Extension):
             docker.focus()
 
     def apply_again(self) -> None:
-        """Repeat the last applied settings on the current layer (or the docker's settings if
-        nothing was applied yet)."""
-        settings = ctl.load_settings("last_applied")
-        if not settings.styles:
-            settings = ctl.load_settings()
+        """Repeat on the current layer the job last applied to this document (recorded in it,
+        so also after it was saved and reopened), else the last applied anywhere, else the
+        docker's settings."""
+        settings = doc_jobs.last_applied(Krita.instance().activeDocument())
         error = ctl.controller().apply(settings)
         if error:
             notify(error)

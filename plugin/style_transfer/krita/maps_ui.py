@@ -12,8 +12,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Optional
 
-from krita import Krita
-
 from ..common.settings import JobSettings, MapRef
 from . import controller as ctl
 from . import map_layers
@@ -45,8 +43,9 @@ class MapsMixin:
     settings: JobSettings
     styles: Any
     show_message: Any
-    schedule_preview: Any
-    _refresh_list: Any
+    settings_changed: Any
+    settings_in_use: Any
+    document: Any
 
     def _build_maps(self) -> Section:
         self.maps_section = Section("Regions and maps")
@@ -106,8 +105,6 @@ class MapsMixin:
         self.sizes_label = QtWidgets.QLabel("Scales")
         form.addRow(self.sizes_label, self.sizes)
         self._load_maps_into_widgets()
-        self.scale_lo.valueChanged.connect(self._range_changed)
-        self.scale_hi.valueChanged.connect(self._range_changed)
         return self.maps_section
 
     @staticmethod
@@ -135,23 +132,19 @@ class MapsMixin:
         return spin
 
     def _load_maps_into_widgets(self) -> None:
+        """The map names and whether the two stroke sizes show (their values: binding.py)."""
         s = self.settings
         for which, field in MAPS.items():
             ref = getattr(s, field)
             self.map_labels[which].setText(ref.name if ref else "none")
         self.sizes.setVisible(s.scale_map is not None)
         self.sizes_label.setVisible(s.scale_map is not None)
-        lo, hi = s.scale_range
-        for spin, value in ((self.scale_lo, lo), (self.scale_hi, hi)):
-            spin.blockSignals(True)
-            spin.setValue(value)
-            spin.blockSignals(False)
 
     # -- taking a map from Krita --
     def _map_from(self, source: str) -> Optional[MapRef]:
         """A MapRef from the active document's selection or active layer, or None after
         saying why not."""
-        doc = Krita.instance().activeDocument()
+        doc = self.document()
         if doc is None:
             self.show_message("Open a document first.")
             return None
@@ -172,11 +165,9 @@ class MapsMixin:
             hint = (f"Painting on '{ref.name}' counts (it is read at Apply). Select the layer "
                     "to stylize before Apply.")
         self.show_message(f"{what} {hint}")
-        ctl.save_settings(self.settings)
+        self.settings_changed()
         if ref.kind == "file":  # the snapshots nothing refers to any more go
-            map_layers.prune(ctl.data_dir("maps"),
-                             [self.settings, ctl.load_settings("last_applied")])
-        self.schedule_preview()
+            map_layers.prune(ctl.data_dir("maps"), self.settings_in_use())
 
     def use_as_region(self, source: str) -> Optional[MapRef]:
         """The selected style paints only where `source` ("selection" | "layer") is white."""
@@ -196,8 +187,7 @@ class MapsMixin:
         row = self.styles.currentRow()
         if 0 <= row < len(self.settings.styles):
             self._set_region(row, None)
-            ctl.save_settings(self.settings)
-            self.schedule_preview()
+            self.settings_changed()
 
     def _set_region(self, row: int, ref: Optional[MapRef]) -> None:
         styles = list(self.settings.styles)
@@ -221,11 +211,4 @@ class MapsMixin:
     def clear_map(self, which: str) -> None:
         self.settings = self.settings.replace(**{MAPS[which]: None})
         self._load_maps_into_widgets()
-        ctl.save_settings(self.settings)
-        self.schedule_preview()
-
-    def _range_changed(self, *_: Any) -> None:
-        self.settings = self.settings.replace(
-            scale_range=(self.scale_lo.value(), self.scale_hi.value()))
-        ctl.save_settings(self.settings)
-        self.schedule_preview()
+        self.settings_changed()

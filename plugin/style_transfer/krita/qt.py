@@ -56,6 +56,9 @@ else:
 
 Qt = QtCore.Qt
 QObject = QtCore.QObject
+QByteArray = QtCore.QByteArray
+QBuffer = QtCore.QBuffer
+QIODevice = QtCore.QIODevice
 QTimer = QtCore.QTimer
 QEventLoop = QtCore.QEventLoop
 QImage = QtGui.QImage
@@ -72,7 +75,10 @@ def exec_dialog(dialog: QtWidgets.QDialog) -> int:
 __all__ = [
     "QT_MAJOR",
     "QAction",
+    "QBuffer",
+    "QByteArray",
     "QEventLoop",
+    "QIODevice",
     "QIcon",
     "QImage",
     "QObject",

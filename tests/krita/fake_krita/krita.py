@@ -118,6 +118,26 @@ class Document:
         self.root = Node(self, "root", "grouplayer")
         self.active = None
         self.calls_after_close = []
+        self.annotations = {}  # type -> (description, bytes), as Document.setAnnotation keeps
+        self._modified = False
+
+    def annotationTypes(self):
+        return list(self.annotations)
+
+    def annotation(self, kind):
+        from PyQt6.QtCore import QByteArray
+
+        return QByteArray(self.annotations.get(kind, ("", b""))[1])
+
+    def setAnnotation(self, kind, description, data):
+        self._check_open("setAnnotation")
+        self.annotations[kind] = (description, bytes(data))
+
+    def modified(self):
+        return self._modified
+
+    def setModified(self, on):
+        self._modified = bool(on)
 
     def _check_open(self, what):
         if self.closed:  # real Krita segfaults here (HOST_NOTES): record it for the tests

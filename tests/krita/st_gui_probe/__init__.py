@@ -135,7 +135,8 @@ def _probe() -> None:
         dock.show()
     STATE["docker_message"] = dock.message.text() if dock.message.isVisible() else ""
     modes = {"setup": _setup_mode, "vector": _vector_mode, "close": _close_mode,
-             "repeat": _repeat_mode, "firststart": _first_start_mode, "zip": _zip_mode}
+             "repeat": _repeat_mode, "firststart": _first_start_mode, "zip": _zip_mode,
+             "documents": _documents_mode}
     modes.get(MODE, _full_mode)(k, win, qwin, dock)
 
 
@@ -404,6 +405,190 @@ def _repeat_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
     QTimer.singleShot(500, guarded(first))
 
 
+def _documents_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
+    """Settings per document as a painter meets them (issue 18): doc A gets a style from a
+    layer (the docker's + Layer menu) and a region (Use as region › from the active layer),
+    doc B other settings; the views are switched A, B, A in the window (the docker follows by
+    itself); Apply on A, A saved and closed, reopened from another folder with its layer-style
+    snapshot gone: the docker shows A's job and Apply Style Transfer Again paints the same
+    pixels; a .kra with a damaged record opens with the defaults and one line."""
+    steps = _documents_steps(k, win, qwin, dock)
+
+    def tick() -> None:
+        wait = next(steps, None)
+        if wait is not None:
+            QTimer.singleShot(wait, guarded(tick))
+
+    from style_transfer.krita.qt import QTimer
+
+    QTimer.singleShot(500, guarded(tick))
+
+
+def _documents_steps(k: Any, win: Any, qwin: Any, dock: Any) -> Any:
+    """The steps of _documents_mode; each yield waits that many ms for Krita's event loop."""
+    import numpy as np
+    from style_transfer.krita import controller as ctlmod
+    from style_transfer.krita import layers
+    from style_transfer.krita.qt import QByteArray
+
+    ctl = ctlmod.controller()
+    work = os.path.join(os.path.dirname(OUT), "documents")
+    os.makedirs(os.path.join(work, "moved"), exist_ok=True)
+
+    def new_doc(name: str, w: int, h: int, rgba: Any) -> tuple:
+        doc = k.createDocument(w, h, name, "RGBA", "U8", "", 300.0)
+        view = win.addView(doc)
+        src = doc.createNode("photo", "paintlayer")
+        doc.rootNode().addChildNode(src, None)
+        src.setPixelData(layers.rgba_to_bytes(rgba, "U8"), 0, 0, w, h)
+        doc.refreshProjection()
+        return doc, view, src
+
+    def gradient(w: int, h: int, blue: int) -> Any:
+        y, x = np.mgrid[0:h, 0:w]
+        return np.stack([x * 255 // (w - 1), y * 255 // (h - 1), np.full_like(x, blue),
+                         np.full_like(x, 255)], -1).astype(np.uint8)
+
+    def show(view: Any, doc: Any) -> Any:
+        view.setVisible()  # what clicking the document's tab does: its view becomes active
+        k.setActiveDocument(doc)
+
+    def shown() -> Dict[str, Any]:
+        return {"styles": [dock.styles.item(i).text() for i in range(dock.styles.count())],
+                "strength": dock.strength.value(), "model": dock.model.currentData(),
+                "message": dock.message.text() if dock.message.isVisible() else "",
+                "active_document": k.activeDocument().name() if k.activeDocument() else None,
+                "kinds": [st.kind for st in dock.settings.styles],
+                "icons": [not dock.styles.item(i).icon().isNull()
+                          for i in range(dock.styles.count())]}
+
+    def pixels(node: Any) -> Any:
+        b = layers.Rect.of(node.bounds())
+        return layers.bytes_to_rgba(bytes(node.pixelData(b.x, b.y, b.w, b.h)), b.w, b.h, "U8")
+
+    def grab(name: str) -> None:
+        dock.widget().grab().save(f"{OUT}.{name}.png", "PNG")  # with its message line
+
+    stripes = np.zeros((120, 120, 4), np.uint8)
+    stripes[..., 3] = 255
+    stripes[(np.arange(120) // 10 % 2 == 0)] = [230, 40, 30, 255]
+    palette, _, lay = new_doc("palette", 120, 120, stripes)
+    lay.setName("stripes layer")
+    a, view_a, src_a = new_doc("doc-a", 320, 240, gradient(320, 240, 90))
+    sky = a.createNode("sky", "paintlayer")
+    a.rootNode().addChildNode(sky, src_a)
+    sky.setPixelData(bytes([255]) * (320 * 120 * 4), 0, 0, 320, 120)
+    sky.setVisible(False)
+    a.refreshProjection()
+    show(view_a, a)
+    yield 1000
+    STATE["docs_followed"] = [shown()["active_document"]]
+    # + Layer › palette › stripes layer, as the menu does it
+    dock.set_settings(dock.settings.replace(styles=[]))
+    dock._fill_layer_menu()
+    sub = next(act.menu() for act in dock.layer_menu.actions()
+               if act.menu() is not None and act.text() == "palette")
+    next(act for act in sub.actions() if act.text().strip() == "stripes layer").trigger()
+    # the layer's snapshot in the plugin's own folder: the only file this mode deletes
+    layer_png = next(st.path for st in dock.settings.styles if st.kind == "layer")
+    assert os.path.dirname(layer_png) == ctlmod.data_dir("styles"), layer_png
+    dock.styles.setCurrentRow(0)
+    a.setActiveNode(sky)
+    yield 300
+    dock.region_actions[1].trigger()  # Use as region: from the active layer
+    a.setActiveNode(src_a)
+    dock.strength.setValue(90)
+    yield 300
+    STATE["A"] = shown()
+    # a new document (its view becomes the active one): the last used settings, minus maps
+    b, view_b, _ = new_doc("doc-b", 300, 200, gradient(300, 200, 200))
+    yield 1500  # the docker follows the active view (canvasChanged, else its poll)
+    STATE["B_new"] = shown()
+    dock.add_files([STYLE])
+    dock.strength.setValue(40)
+    dock.model.setCurrentIndex(dock.model.findData("f16"))
+    yield 300
+    STATE["B"] = shown()
+    grab("doc_b")
+    show(view_a, a)
+    yield 1500
+    STATE["A_again"] = shown()
+    grab("doc_a")
+    show(view_b, b)
+    yield 1500
+    STATE["B_again"] = shown()
+    show(view_a, a)
+    yield 1500
+    a.setActiveNode(src_a)
+    yield 300
+    dock.apply_btn.click()
+    yield 200
+    while ctl.busy:
+        yield 200
+    yield 500
+    STATE["apply_message"] = dock.message.text()
+    def results(doc: Any) -> list:
+        return [n for n in doc.rootNode().childNodes() if n.name().startswith("Stylized")]
+
+    top = results(a)[-1]  # above the photo, under the (hidden) sky layer
+    STATE["first_layer"] = top.name()
+    STATE["layers_after_apply"] = [n.name() for n in a.rootNode().childNodes()]
+    first = pixels(top)
+    kra = os.path.join(work, "doc-a.kra")
+    STATE["saved"] = bool(a.saveAs(kra))
+    a.waitForDone()
+    STATE["modified_after_save"] = a.modified()
+    dock.strength.setValue(25)  # looked at and changed, not applied
+    yield 300
+    STATE["modified_by_docker"] = a.modified()
+    a.setModified(False)
+    a.close()
+    yield 1500
+    STATE["after_close"] = shown()
+    moved = os.path.join(work, "moved", "doc-a.kra")
+    os.replace(kra, moved)
+    os.remove(layer_png)  # as on another machine: the layer's snapshot is not there
+    a2 = k.openDocument(moved)
+    win.addView(a2)
+    k.setActiveDocument(a2)
+    yield 1500
+    STATE["A_reopened"] = shown()
+    grab("doc_a_reopened")
+    src2 = next(n for n in a2.rootNode().childNodes() if n.name() == "photo")
+    a2.setActiveNode(src2)
+    yield 300
+    k.action("style_transfer_apply_again").trigger()
+    yield 200
+    while ctl.busy:
+        yield 200
+    yield 500
+    STATE["layers_after_again"] = [n.name() for n in a2.rootNode().childNodes()]
+    again = results(a2)[-1]
+    STATE["again_layer"] = again.name()
+    second = pixels(again)
+    STATE["again_max_diff"] = (int(np.abs(second.astype(int) - first.astype(int)).max())
+                               if second.shape == first.shape else None)
+    # a .kra whose record is damaged
+    c = k.createDocument(200, 150, "doc-c", "RGBA", "U8", "", 300.0)
+    c.setAnnotation("style-transfer", "damaged", QByteArray(b"\x00garbage{"))
+    ckra = os.path.join(work, "doc-c.kra")
+    c.saveAs(ckra)
+    c.waitForDone()
+    c.close()
+    c2 = k.openDocument(ckra)
+    win.addView(c2)
+    k.setActiveDocument(c2)
+    yield 1500
+    STATE["C"] = shown()
+    grab("doc_c_damaged")
+    for doc in (a2, b, c2, palette):
+        doc.setModified(False)
+    docker_layout(dock, qwin)
+    STATE["dialogs_at_end"] = dialogs()
+    STATE["done"] = True
+    dump()
+
+
 def _use_style(dock: Any, ctlmod: Any) -> None:
     """The style the tests use, set as a user's list would hold it."""
     from style_transfer.common.settings import StyleRef
@@ -546,7 +731,7 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
     def wait_preview(then: Any, old_key: Any = None) -> None:
         # the preview renders on a worker after a 400 ms debounce; a new pixmap = it rendered
         key = pixmap_key()
-        idle = dock.ctl.preview_job is None and not dock._preview_timer.isActive()
+        idle = dock.ctl.preview_job is None and not dock.previews.preview_timer.isActive()
         if (key is None or key == old_key or not idle) and preview["waited"] < 60_000:
             preview["waited"] += 200
             QTimer.singleShot(200, guarded(lambda: wait_preview(then, old_key)))
@@ -781,7 +966,7 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         first = dock.settings.styles[0]
         dock.set_settings(dock.settings.replace(styles=[dataclasses.replace(first, region=None)]))
         region["captions"] = []
-        orig = dock._set_preview
+        orig = dock.previews.set_preview
 
         def spy(pix: Any, caption: str) -> None:
             region["captions"].append(caption)
@@ -790,7 +975,7 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
                 region["drafted"] = True  # what the draft looks like in the docker
                 dock.scroll.widget().grab().save(OUT + ".draft.png", "PNG")
 
-        dock._set_preview = spy
+        dock.previews.set_preview = spy
 
         def settled(waited: int = 0) -> None:
             # the layer selection reaches the GUI asynchronously, and the docker's watcher
@@ -805,8 +990,8 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         settled()
 
     def burst_end(then: Any, waited: int = 0) -> None:
-        busy = (dock._changed_at is not None or dock.ctl.preview_job is not None
-                or dock._preview_timer.isActive() or dock._draft_timer.isActive())
+        busy = (dock.previews.changed_at is not None or dock.ctl.preview_job is not None
+                or dock.previews.preview_timer.isActive() or dock.previews.draft_timer.isActive())
         if busy and waited < 60_000:
             QTimer.singleShot(100, guarded(lambda: burst_end(then, waited + 100)))
             return
@@ -827,7 +1012,7 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
     def big_done(key: str) -> None:
         from style_transfer.common import draft
 
-        STATE[key] = {"captions": list(region["captions"]), "ms": dict(dock.preview_times),
+        STATE[key] = {"captions": list(region["captions"]), "ms": dict(dock.previews.times),
                       "reads": [list(r) for r in dock.ctl.read_times],
                       "total_ms": round((time.perf_counter() - region["t0"]) * 1000),
                       "strength": dock.settings.strength}
@@ -846,7 +1031,7 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         big.setModified(False)
         big.close()
         k.setActiveDocument(doc)
-        del dock._set_preview
+        del dock.previews.set_preview
         dock.maps_section.set_expanded(False)
         key = preview_key_now()
         dock.schedule_preview()
