@@ -61,7 +61,7 @@ class Dialog:
         for name in ("strength", "style-scale", *SIZE_ARGS):
             self.dialog.get_spin_scale(name, 1.0).set_digits(2)
         self.dialog.get_label("render-title", "Rendering", False, False)
-        box = self.dialog.fill_box("render-box", ["strength", "style-scale", *SIZE_ARGS,
+        box = self.dialog.fill_box("render-box", ["strength", "style-scale",
                                                   "preserve-colors", "model", "runtime"])
         self.strength_map = MapChoice(
             config, image, "strength-map", "None (Strength everywhere)",
@@ -76,7 +76,12 @@ class Dialog:
             "A channel or layer mask: the stroke size goes from the size at black to the size "
             "at white (white paint = big strokes with the defaults)")
         box.pack_start(self._labelled("Stro_kes map:", self.scale_map.combo), False, False, 0)
-        box.reorder_child(box.get_children()[-1], 3)  # below Style scale, above the sizes
+        box.reorder_child(box.get_children()[-1], 3)  # below Style scale
+        sizes = Gtk.Box(spacing=6, homogeneous=True)  # side by side: the dialog must fit 768 px
+        for name in SIZE_ARGS:
+            sizes.pack_start(self.dialog.get_spin_scale(name, 1.0), True, True, 0)
+        box.pack_start(sizes, False, False, 0)
+        box.reorder_child(sizes, 4)
         self._choices = [*self.styles.regions, self.strength_map, self.scale_map]
         connect_sync(config, self._choices)
         config.connect(f"notify::{args.MAPS_AUX}", self._sizes_follow_map)
