@@ -231,6 +231,14 @@ def last_values_file():
         return f.read()
 
 
+def forget_last_values():
+    import glob
+
+    for path in glob.glob(os.path.expanduser(
+            "~/.config/GIMP/3.0/plug-in-settings/*plug-in-style-transfer.last")):
+        os.remove(path)
+
+
 def case_no_style(case):
     image = load("chicago.jpg", width=64)
     rec, _ = run_on_first_layer(case, image, style=None)
@@ -444,6 +452,43 @@ def case_strength_map(case):
     rec = run_map_case(case, image, source, "udnie.jpg", strength_map=fade)
     rec["full"] = single_render(case, "full", image, source, "udnie.jpg", strength=1.0)
     rec["zero"] = single_render(case, "zero", image, source, "udnie.jpg", strength=0.0)
+    return rec
+
+
+def case_scale_map(case):
+    # A stroke-size map from a channel: a left-to-right ramp (black = the size at black), with
+    # a range that is not the default. The test runs the CLI's --scale-map on the same source
+    # and map pixels (saved here) and compares.
+    image = load("chicago.jpg", width=384)
+    source = image.get_layers()[0]
+    w, h = image.get_width(), image.get_height()
+    ramp = np.tile(np.linspace(0, 255, w).round().astype(np.uint8), (h, 1))
+    strokes = new_channel(image, "Strokes", ramp)
+    rec = run_map_case(case, image, source, "udnie.jpg", scale_map=strokes,
+                       scale_range_black=0.5, scale_range_white=1.0)
+    rec["source_px"] = save(case, "source", read(source))
+    rec["map_px"] = save(case, "map", read(strokes, "Y u8", np.uint8, 1)[..., 0])
+    # Filters > Repeat after an interactive run repeats the map and its range (GIMP cannot keep
+    # the channel in its last values: args.MAPS_AUX). The last values go first: an interactive
+    # run takes the maps of the last one (the regions case's Sky) from that aux string, which a
+    # script cannot pass.
+    forget_last_values()
+    rec["interactive"] = single_render(case, "interactive", image, source, "udnie.jpg",
+                                       run_mode=Gimp.RunMode.INTERACTIVE, scale_map=strokes,
+                                       scale_range_black=0.5, scale_range_white=1.0)
+    rec["repeat"] = single_render(case, "repeat", image, source, "stripes.jpg",
+                                  run_mode=Gimp.RunMode.WITH_LAST_VALS)
+    # a channel of another image as the strokes map: one line, nothing added
+    other = load("chicago.jpg", width=96)
+    foreign = new_channel(other, "Elsewhere", half(other))
+    rec["foreign"] = run_recording_composite(case, image, source, "udnie.jpg",
+                                             scale_map=foreign)
+    other.delete()
+    # ... and the repeat once the strokes channel is deleted: one line, nothing added
+    image.remove_channel(strokes)
+    rec["gone"] = run_recording_composite(case, image, source, "udnie.jpg",
+                                          run_mode=Gimp.RunMode.WITH_LAST_VALS)
+    forget_last_values()  # the gone Strokes must not reach the next case's interactive run
     return rec
 
 

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 MAIN_CASES = ["basic", "selection", "offset", "grayscale", "high_bit_depth", "indexed",
               "two_layers", "last_values", "no_style", "layer_mask", "semi_transparent_selection",
               "mask_selected", "corrupt_style", "selection_off_layer", "missing_style",
-              "folder_style", "unused_slot", "regions", "strength_map", "region_offset", "bad_map",
-              "runtimes", "animation", "animation_refused"]
+              "folder_style", "unused_slot", "regions", "strength_map", "scale_map",
+              "region_offset", "bad_map", "runtimes", "animation", "animation_refused"]
 
 
 @pytest.fixture(scope="session")

@@ -153,7 +153,8 @@ class GuiSession:
 
 def _prepare(gimp: GimpChroot, session: GuiSession, interactive: bool, label: str,
              width: int = 200, style: str = "udnie.jpg", props: dict | None = None,
-             region: str | None = None, layers: int = 1, **extra_env: str) -> Path:
+             region: str | None = None, layers: int = 1, extra: dict | None = None,
+             **extra_env: str) -> Path:
     """Start GIMP on an image `width` px wide (always named small.png, the window title regex
     expects it; `layers` > 1: copies of its layer are added above, all selected) with
     tests/gimp/gui_case.py as its batch command (the plug-in run interactively or not);
@@ -167,7 +168,7 @@ def _prepare(gimp: GimpChroot, session: GuiSession, interactive: bool, label: st
     result_file.unlink(missing_ok=True)
     config = {"result_file": f"{out}/result.json", "style": f"{WORK}/images/{style}",
               "interactive": interactive, "out_dir": out, "props": props or {},
-              "region": region, "layers": layers}
+              "region": region, "layers": layers, **(extra or {})}
     script = f"{WORK}/gui_case-{label}.py"
     gimp.host_path(script).write_text(
         f"CONFIG = {config!r}\n"  # a Python literal: True, not JSON true
@@ -219,10 +220,12 @@ def start_dialog_case(gimp: GimpChroot, session: GuiSession, layers: int = 1
 
 def start_preview_case(gimp: GimpChroot, session: GuiSession, width: int, label: str,
                        style: str = "udnie.jpg", props: dict | None = None,
-                       region: str | None = None, **extra_env: str) -> tuple[Path, Path]:
+                       region: str | None = None, layers: int = 1, extra: dict | None = None,
+                       **extra_env: str) -> tuple[Path, Path]:
     """The dialog on a `width` px image, style-1 = images/`style`, other arguments from
     `props` (`region`: that channel argument gets a new channel "Sky", white on the left
-    half), with the preview dumped (preview_pane.DUMP_ENV) into the case's folder.
+    half), with the preview dumped (preview_pane.DUMP_ENV) into the case's folder; `layers`
+    and `extra` (more gui_case.py CONFIG: flip_copies, ramp, save_stack) as gui_case.py says.
     GIMP's last used values are removed first: an interactive run would load them instead of
     the arguments given. Returns (result file, that folder)."""
     out = gimp.host_path(f"{WORK}/out/{label}")
@@ -231,7 +234,8 @@ def start_preview_case(gimp: GimpChroot, session: GuiSession, width: int, label:
         old.unlink()
     forget_last_values(gimp)
     result = _prepare(gimp, session, True, label, width=width, style=style, props=props,
-                      region=region, STYLE_TRANSFER_GIMP_NO_DIALOG="0",
+                      region=region, layers=layers, extra=extra,
+                      STYLE_TRANSFER_GIMP_NO_DIALOG="0",
                       STYLE_TRANSFER_GIMP_PREVIEW_DUMP=f"{WORK}/out/{label}", **extra_env)
     return result, out
 

@@ -28,7 +28,28 @@ try:
         copy = image.get_layers()[0].copy()
         image.insert_layer(copy, None, 0)
         copy.set_name(f"copy {n}")
+        if CONFIG.get("flip_copies"):  # so a result can tell which layer it was painted from
+            copy.transform_flip_simple(Gimp.OrientationType.HORIZONTAL, True, 0.0)
         image.clean_all()  # an untouched image for the test's title checks
+    if CONFIG.get("ramp"):  # a hidden channel, black on the left to white on the right,
+        # left for the test to pick in the dialog; its pixels saved for the CLI
+        gi.require_version("Gegl", "0.4")
+        import numpy as np
+        from gi.repository import Gegl
+
+        w, h = image.get_width(), image.get_height()
+        ramp = Gimp.Channel.new(image, CONFIG["ramp"], w, h, 50.0, Gegl.Color.new("red"))
+        image.insert_channel(ramp, None, 0)
+        ramp.set_visible(False)
+        values = np.tile(np.linspace(0, 255, w).round().astype(np.uint8), (h, 1))
+        buffer = ramp.get_buffer()
+        buffer.set(Gegl.Rectangle.new(0, 0, w, h), "Y u8", values.tobytes())
+        buffer.flush()
+        ramp.update(0, 0, w, h)
+        data = buffer.get(Gegl.Rectangle.new(0, 0, w, h), 1.0, "Y u8", Gegl.AbyssPolicy.NONE)
+        np.save(f"{CONFIG['out_dir']}/map.npy", np.frombuffer(bytes(data), np.uint8).reshape(h, w))
+        result["map"] = "map.npy"
+        image.clean_all()
     layers = image.get_layers()
     result["layers_before"] = len(layers)
     proc = Gimp.get_pdb().lookup_procedure("plug-in-style-transfer")
@@ -77,6 +98,20 @@ try:
             np.save(f"{CONFIG['out_dir']}/{key}.npy",
                     np.frombuffer(bytes(data), dtype=np.uint8).reshape(h, w, 4))
             result[key] = f"{key}.npy"
+    if CONFIG.get("save_stack"):  # every layer after the run, top to bottom
+        import numpy as np
+
+        gi.require_version("Gegl", "0.4")
+        from gi.repository import Gegl
+
+        result["stack"] = []
+        for index, layer in enumerate(image.get_layers()):
+            w, h = layer.get_width(), layer.get_height()
+            data = layer.get_buffer().get(Gegl.Rectangle.new(0, 0, w, h), 1.0, "R'G'B'A u8",
+                                          Gegl.AbyssPolicy.NONE)
+            np.save(f"{CONFIG['out_dir']}/layer-{index}.npy",
+                    np.frombuffer(bytes(data), dtype=np.uint8).reshape(h, w, 4))
+            result["stack"].append([layer.get_name(), f"layer-{index}.npy"])
     Gimp.displays_flush()
 except Exception:
     result["exception"] = traceback.format_exc()

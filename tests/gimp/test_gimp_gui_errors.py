@@ -135,3 +135,57 @@ def test_gimp_progress_cancel_leaves_the_image_untouched(gimp: GimpChroot,
     text = log_text(session, "test_gimp_progress_cancel_leaves_the_image_untouched.log")
     assert "style-transfer: painting 1 layer(s)" in text and "style-transfer: added" not in text
     assert "inconsistent state" not in text, text
+
+
+def test_ok_while_the_cancelled_render_is_still_finishing(gimp: GimpChroot,
+                                                          session: GuiSession) -> None:
+    """Issue 18: Cancel during OK's render, then OK again while the cancelled render is still
+    in its model call. That OK is not lost: the dialog says it waits, and paints once the old
+    call ended; Cancel meanwhile takes it back; OK pressed again while it waits starts nothing
+    more. The end: ONE new layer, no crash. The old render is held as an uninterruptible model
+    call ("!painting", engine/progress.py) until the test opens the gate: no timing."""
+    hold, gate = hold_painting(gimp, "gui-ok-again")
+    hold = {k: f"!{v}" for k, v in hold.items()}  # a Cancel does not end the held call
+    name = "test_ok_while_the_cancelled_render_is_still_finishing.log"
+    result_file, _ = start_preview_case(gimp, session, 400, "gui-ok-again", **hold)
+    wid = open_dialog(session)
+
+    def said(text: str, times: int = 1) -> bool:
+        return log_text(session, name).count(f"style-transfer: {text}") >= times
+
+    session.x(["xdotool", "key", "--clearmodifiers", "Return"])  # OK
+    session.wait((gate / "reached").exists, 120, "the render to start painting")
+    session.x(["xdotool", "windowactivate", "--sync", wid, "key", "Escape"])  # Cancel
+    session.wait(lambda: said("cancelled while painting"), 60, "the dialog to take the Cancel")
+    # OK again: the cancelled render is still held in its "model call"
+    session.x(["xdotool", "windowactivate", "--sync", wid, "key", "Return"])
+    session.wait(lambda: said("OK while the cancelled render is still finishing"), 60,
+                 "the dialog to wait for the cancelled render")
+    time.sleep(0.5)
+    session.screenshot("dialog-ok-while-finishing.png")
+    # Cancel while it waits: that OK is taken back, the dialog stays
+    session.x(["xdotool", "windowactivate", "--sync", wid, "key", "Escape"])
+    session.wait(lambda: said("cancelled while waiting for the cancelled render"), 60,
+                 "the Cancel of the waiting OK")
+    assert dialog(session) == [wid] and not result_file.exists()
+    image_is_untouched(session)
+    # OK, and OK again while it waits (greyed out: nothing more starts)
+    session.x(["xdotool", "windowactivate", "--sync", wid, "key", "Return"])
+    session.wait(lambda: said("OK while the cancelled render is still finishing", 2), 60,
+                 "the second wait")
+    session.x(["xdotool", "windowactivate", "--sync", wid, "key", "Return"])
+    time.sleep(0.5)
+    assert not said("OK while the cancelled render is still finishing", 3)
+    image_is_untouched(session)
+    (gate / "open").write_text("", encoding="utf-8")  # the old model call ends
+    result = read_result(session, result_file, 120, "the waiting OK to paint")
+    session.screenshot("dialog-ok-after-finishing.png")
+    assert "exception" not in result, result["exception"]
+    assert result["status"] == "success", result
+    assert result["layers_after"] == ["Stylized · udnie 100%", "small.png"], result
+    text = log_text(session, name)
+    assert text.count("style-transfer: added") == 1, text
+    assert text.count("style-transfer: painting 1 layer(s)") == 2  # the cancelled one + this
+    assert "Traceback" not in text and "inconsistent state" not in text
+    _, match = session.wait(session.image_window, 10, "the image window")
+    assert int(match["layers"]) == 2, match.string

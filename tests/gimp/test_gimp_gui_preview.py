@@ -118,3 +118,74 @@ def test_preview_matches_apply(gimp: GimpChroot, session: GuiSession, kind: str)
             moved = PreviewPlan(plan.image_hw, plan.working_hw, (x + dx, y + dy, w, h),
                                 plan.paint_hw)
             assert compare(applied, preview_img, moved) < db - 4.0, (dx, dy)
+
+
+def test_second_layer_with_a_strokes_map_picked_in_the_dialog(gimp: GimpChroot,
+                                                              session: GuiSession,
+                                                              tmp_path: Path) -> None:
+    """Issue 18, through the dialog: two layers selected (the top one flipped, so their results
+    differ), the strokes map picked in the dialog (Alt+K: a ramp channel) and the preview
+    switched to the second layer (Alt+D). The preview of that layer matches what OK paints for
+    it, and OK paints it as the CLI's --scale-map does with the same map and the default
+    range (1 at black, 0.5 at white)."""
+    from PIL import Image
+    from style_transfer.cli import main
+    from style_transfer.common.preview import PreviewPlan, compare
+    from style_transfer.engine.images import load_image
+    from style_transfer.engine.quality import psnr
+
+    result_file, out = start_preview_case(
+        gimp, session, 600, "gui-preview-strokes", layers=2,
+        extra={"flip_copies": True, "ramp": "Strokes", "save_stack": True})
+    wid = session.wait(lambda: window(session, "Style Transfer"), 60, "the dialog")[0]
+    for other, title in session.titles().items():
+        if title.startswith("Welcome to GIMP"):
+            session.x(["xdotool", "windowactivate", "--sync", other, "key", "Escape"])
+    session.wait((out / "preview.json").is_file, 120, "the first preview")
+    session.x(["xdotool", "windowactivate", "--sync", wid])
+    session.x(["xdotool", "key", "--clearmodifiers", "alt+k", "Down"])  # Strokes map: Strokes
+    session.x(["xdotool", "key", "--clearmodifiers", "alt+d", "Down"])  # preview layer 2 of 2
+
+    def shown() -> dict:
+        try:
+            meta = json.loads((out / "preview.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        picked = (meta["settings"].get("scale_map") or {}).get("name") == "Strokes"
+        return meta if picked and "2 of 2" in meta["layer"] else {}
+
+    meta = session.wait(shown, 120, "the preview of layer 2 with the strokes map")
+    time.sleep(0.5)
+    session.screenshot("dialog-strokes-map-layer-2.png")
+    session.x(["xdotool", "windowactivate", "--sync", wid])
+    session.x(["xdotool", "key", "--clearmodifiers", "alt+o"])  # OK (Return: the focused list)
+    time.sleep(2.0)
+    session.screenshot("dialog-strokes-map-ok.png")
+    result = read_result(session, result_file, 300, "Apply to finish")
+    assert "exception" not in result, result["exception"]
+    assert result["status"] == "success", result
+    names = [name for name, _ in result["stack"]]
+    made = "Stylized · udnie 100% · stroke map 1–0.5×"  # as Krita names it
+    assert names == [made, "copy 2", f"{made} (2)", "small.png"], names
+    first, second, source = (np.load(out / result["stack"][i][1]) for i in (0, 2, 3))
+
+    plan = PreviewPlan(tuple(meta["image_hw"]), tuple(meta["working_hw"]),
+                       tuple(meta["region"]), tuple(meta["paint_hw"]))
+    preview_img = np.load(out / "preview.npy")
+    db = compare(second, preview_img, plan)
+    other = compare(first, preview_img, plan)  # the flipped layer's result: far away
+    # the CLI on the same source and map pixels, exported as PNG files
+    Image.fromarray(source[..., :3]).save(tmp_path / "source.png")
+    Image.fromarray(np.load(out / result["map"])).save(tmp_path / "map.png")
+    udnie = gimp.host_path(f"{WORK}/images/udnie.jpg")  # the very file GIMP painted with
+    assert main([str(tmp_path / "source.png"), "--style", str(udnie),
+                 "--scale-map", str(tmp_path / "map.png"), "--scale-range", "1,0.5",
+                 "-o", str(tmp_path / "cli.png"), "-q"]) == 0
+    cli_db = psnr(second[..., :3] / 255.0, load_image(tmp_path / "cli.png")[..., :3] / 255.0)
+    with (ARTIFACTS / "preview-psnr-strokes-layer-2.txt").open("w", encoding="utf-8") as f:
+        f.write(f"{db:.2f} dB preview of layer 2 vs its Apply ({other:.2f} dB vs layer 1's); "
+                f"{cli_db:.2f} dB Apply of layer 2 vs the CLI --scale-map\n"
+                f"preview pane said: {meta['label']}\n")
+    assert db >= 35.0, f"the preview of layer 2 is {db:.1f} dB from its Apply"
+    assert other < db - 6.0, (db, other)
+    assert cli_db >= 45.0, f"the dialog's strokes map is {cli_db:.1f} dB from the CLI's"

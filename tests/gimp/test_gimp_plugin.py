@@ -244,6 +244,54 @@ def test_strength_map_ends_equal_strength_1_and_0(case: dict, gimp: GimpChroot) 
     assert psnr(white, zero[1]) < 25.0  # strength 1 and 0 differ, so the test can fail
 
 
+def cli_scale_map(gimp: GimpChroot, case: dict, folder, range_: str) -> np.ndarray:
+    """The CLI's --scale-map on the case's source and map pixels (as PNG files, the way a
+    user exports them), RGB 0..1."""
+    from PIL import Image
+    from style_transfer.cli import main
+    from style_transfer.engine.images import load_image
+
+    src, ramp, out = folder / "source.png", folder / "map.png", folder / "cli.png"
+    Image.fromarray(np.load(gimp.out_file("main", case["source_px"]))[..., :3]).save(src)
+    Image.fromarray(np.load(gimp.out_file("main", case["map_px"]))).save(ramp)
+    udnie = gimp.host_path(f"{WORK}/images/udnie.jpg")  # the very file GIMP painted with
+    assert main([str(src), "--style", str(udnie), "--scale-map",
+                 str(ramp), "--scale-range", range_, "-o", str(out), "-q"]) == 0
+    return load_image(out)[..., :3].astype(np.float64) / 255.0
+
+
+@pytest.mark.case("scale_map")
+def test_strokes_map_from_a_channel_equals_the_cli(case: dict, gimp: GimpChroot,
+                                                   tmp_path) -> None:
+    from style_transfer.engine.quality import psnr
+
+    check_map_run(case)
+    name = case["added"][0]["name"]
+    assert name == "Stylized · udnie 100% · stroke map 0.5–1×", name  # as Krita names it
+    mine = load(gimp, "main", case["result"])[..., :3] / 255.0
+    cli = cli_scale_map(gimp, case, tmp_path, "0.5,1")
+    db = psnr(mine, cli)
+    print(f"GIMP strokes map (channel) vs CLI --scale-map: {db:.1f} dB")
+    assert db >= 45.0, db
+    # the range's direction counts: black and white swapped is another picture (about 22 dB)
+    assert psnr(mine, cli_scale_map(gimp, case, tmp_path, "1,0.5")) < 35.0
+    # Filters > Repeat after an interactive run: the same map and range (not the repeat
+    # call's own stripes), pixel for pixel
+    assert case["interactive"]["name"].startswith(name), case["interactive"]
+    assert case["repeat"]["name"].startswith(name), case["repeat"]
+    np.testing.assert_array_equal(load(gimp, "main", case["repeat"]["pixels"]),
+                                  load(gimp, "main", case["interactive"]["pixels"]))
+    foreign, gone = case["foreign"]["call"], case["gone"]["call"]
+    assert foreign["message"] == (
+        "The channel 'Elsewhere' belongs to another image: choose a channel or layer mask of "
+        "this image as the region or map.")
+    assert "'Strokes'" in gone["message"] and "is gone" in gone["message"], gone
+    for record in (case["foreign"], case["gone"]):
+        assert record["call"]["status"] == "execution-error" and "\n" not in record["call"][
+            "message"]
+        assert record["layers"] == case["layers"] and not record["dirty"]  # nothing added
+
+
 @pytest.mark.case("region_offset")
 def test_region_channel_lines_up_with_an_offset_layer(case: dict, gimp: GimpChroot) -> None:
     check_map_run(case)

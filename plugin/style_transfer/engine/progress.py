@@ -18,6 +18,9 @@ ProgressFn = Callable[[float, str], None]
 #: "painting": style vector ready, model calls next) until FOLDER/open exists; FOLDER/reached
 #: is written when it gets there. Tests of "while a render runs" (Ctrl+C in the CLI, a GIMP
 #: plug-in killed) must not hope that the render is slow: on a CPU with bf16 it takes 0.3 s.
+#: "!STAGE@FOLDER" holds it like one model call in progress: a Cancel does not end the wait
+#: (the job stops at its next check once the gate opens), for "the cancelled render is still
+#: finishing" cases.
 ENV_HOLD = "STYLE_TRANSFER_TEST_HOLD"
 
 
@@ -41,10 +44,12 @@ class CancelToken:
 
 class Gate:
     """A job held at `stage` until a test opens the gate (in-process tests: Krita's, which run
-    inside Krita's Python). Cancelling the held job still works: it raises Cancelled at once."""
+    inside Krita's Python). Cancelling the held job still works: it raises Cancelled at once,
+    unless the gate is not `cancellable` (then it stands for a model call, which cannot stop)."""
 
-    def __init__(self, stage: str) -> None:
+    def __init__(self, stage: str, cancellable: bool = True) -> None:
         self.stage = stage
+        self.cancellable = cancellable
         self.reached = threading.Event()
         self._open = threading.Event()
 
@@ -66,7 +71,7 @@ class _FileGate(Gate):
     """The ENV_HOLD gate of another process (the CLI, a GIMP plug-in): files, not events."""
 
     def __init__(self, stage: str, folder: str) -> None:
-        super().__init__(stage)
+        super().__init__(stage.lstrip("!"), cancellable=not stage.startswith("!"))
         self.folder = Path(folder)
 
     def arrive(self) -> None:
@@ -110,7 +115,7 @@ def _hold(stage: str, cancel: Optional[CancelToken]) -> None:
         gate.arrive()
     gate.reached.set()
     while not gate.is_open():
-        if cancel is not None:
+        if cancel is not None and gate.cancellable:
             cancel.check()
         time.sleep(0.01)
 

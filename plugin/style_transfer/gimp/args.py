@@ -23,8 +23,8 @@ from ..common.settings import DEFAULT_MODEL, DEFAULT_RUNTIME, JobSettings, MapRe
 from ..common.texts import KEEP_COLORS_HELP, RUNTIME_CHOICES, SCALE_HELP, STRENGTH_HELP
 
 STYLE_SLOTS = 3  # style + weight pairs in the dialog and the PDB signature
-# The channel arguments: a region per style slot and the strength map.
-MAP_ARGS = (*(f"region-{i}" for i in range(1, STYLE_SLOTS + 1)), "strength-map")
+# The channel arguments: a region per style slot, the strength map and the stroke-size map.
+MAP_ARGS = (*(f"region-{i}" for i in range(1, STYLE_SLOTS + 1)), "strength-map", "scale-map")
 # GIMP 3.0 cannot write a channel argument into its last values or settings presets ("couldn't
 # serialize property ... of type GimpChannel" on stderr, and the channel is dropped), so
 # Filters > Repeat and the next dialog would silently paint without the regions. So an
@@ -32,6 +32,8 @@ MAP_ARGS = (*(f"region-{i}" for i in range(1, STYLE_SLOTS + 1)), "strength-map")
 # leaves the channel arguments empty (only scripts set those).
 MAPS_AUX = "map-channels"
 _RW = GObject.ParamFlags.READWRITE
+# The CLI's --scale / --scale-range limits (cli_options._scale): the same range everywhere.
+SCALE_RANGE_LIMITS = (0.01, 4.0)
 # Each dialog label needs its own mnemonic, none of them taken by the dialog's buttons (Help,
 # Reset, Cancel, OK, Load/Save Settings): GIMP warns about missing or duplicate ones.
 _WEIGHT_LABELS = ("_Weight 1", "W_eight 2", "We_ight 3")
@@ -76,6 +78,18 @@ def add_arguments(procedure: Gimp.Procedure) -> None:
         "strength-map", "Strength map",
         "A channel or layer mask: white = Strength, black = the picture's own style "
         "(none = Strength everywhere)", True, _RW)
+    procedure.add_channel_argument(
+        "scale-map", "Strokes map",
+        "A channel or layer mask: the stroke size goes from scale-range-black (black) to "
+        "scale-range-white (white) (none = Style scale everywhere)", True, _RW)
+    black, white = JobSettings().scale_range  # Krita's defaults: white paints big strokes
+    procedure.add_double_argument(
+        "scale-range-black", "Stroke size at _black",
+        "The style scale where the strokes map is black (1 = the picture's own resolution, "
+        "the finest strokes; 0.5 = strokes twice as large)", *SCALE_RANGE_LIMITS, black, _RW)
+    procedure.add_double_argument(
+        "scale-range-white", "Stroke si_ze at white",
+        "The style scale where the strokes map is white", *SCALE_RANGE_LIMITS, white, _RW)
     procedure.add_string_aux_argument(
         MAPS_AUX, "Map channels", "The region and map channels of the last run (JSON), kept "
         "by the plug-in for Filters > Repeat", "", _RW)
@@ -125,6 +139,9 @@ def settings_from_config(config: Gimp.ProcedureConfig) -> JobSettings:
         model=str(config.get_property("model")),
         runtime=str(config.get_property("runtime")),
         strength_map=chosen.get("strength-map"),
+        scale_map=chosen.get("scale-map"),
+        scale_range=(float(config.get_property("scale-range-black")),
+                     float(config.get_property("scale-range-white"))),
     )
 
 

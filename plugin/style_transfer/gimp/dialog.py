@@ -1,27 +1,30 @@
 """The interactive dialog: styles with their regions (style_rows.py, map_choice.py), render
-options with the strength map, a live preview (preview_pane.py) and Apply run from the dialog
-itself.
+options with the strength and strokes maps, a live preview (preview_pane.py) and Apply run from
+the dialog itself.
 
 OK keeps the dialog open until the new layer exists: the inputs are read, the render runs in a
 worker thread (GTK stays live), and only then are the layer(s) added in one undo group. Cancel
 returns to the dialog at once: the worker is told to stop and left to finish its model call in
-the background (seconds on a big picture), its result dropped; the image is not touched. Any
+the background (seconds on a big picture), its result dropped; the image is not touched. OK
+pressed again meanwhile is not lost: it says it waits, then paints once that call ended (Cancel
+takes it back); while OK paints, OK is greyed out, so a render never runs twice. Any
 error is shown in the dialog, which stays open with the user's settings; the image is untouched
 (job.py). OK is the default button, so Enter applies.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import gi
 
 gi.require_version("GimpUi", "3.0")
 gi.require_version("Gtk", "3.0")
 gi.require_version("Gdk", "3.0")
-from gi.repository import Gdk, Gimp, GimpUi, GLib, Gtk  # noqa: E402
+from gi.repository import Gdk, Gimp, GimpUi, GLib, GObject, Gtk  # noqa: E402
 
 from ..common.messages import is_cancel  # noqa: E402
 from . import args, job  # noqa: E402
@@ -33,6 +36,7 @@ from .style_rows import StyleRows  # noqa: E402
 HELP_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "help.txt")
 HELP_RESPONSE = 77  # our own Help button (GIMP's would open its missing-manual box)
 HELP_KEYS = ("F1", "KP_F1")  # GIMP binds these to its help system, i.e. the same missing box
+SIZE_ARGS = ("scale-range-black", "scale-range-white")  # the strokes map's two sizes
 
 
 class Dialog:
@@ -54,19 +58,34 @@ class Dialog:
         self.message.set_max_width_chars(60)
         self.message.set_selectable(True)
         self.styles = StyleRows(self.dialog, config, image, self.engine, self.show_message)
-        for name in ("strength", "style-scale"):
+        for name in ("strength", "style-scale", *SIZE_ARGS):
             self.dialog.get_spin_scale(name, 1.0).set_digits(2)
         self.dialog.get_label("render-title", "Rendering", False, False)
-        box = self.dialog.fill_box("render-box", ["strength", "style-scale", "preserve-colors",
-                                                  "model", "runtime"])
+        box = self.dialog.fill_box("render-box", ["strength", "style-scale",
+                                                  "preserve-colors", "model", "runtime"])
         self.strength_map = MapChoice(
             config, image, "strength-map", "None (Strength everywhere)",
             "A channel or layer mask: white = Strength, black = the picture's own style")
         box.pack_start(self._labelled("Stren_gth map:", self.strength_map.combo), False,
                        False, 0)
         box.reorder_child(box.get_children()[-1], 1)  # right below Strength
-        self._choices = [*self.styles.regions, self.strength_map]
+        # the stroke-size map, as Krita's Maps section: a map, then the sizes at its black and
+        # white (the two spins, which mean something only with a map: greyed out without one)
+        self.scale_map = MapChoice(
+            config, image, "scale-map", "None (Style scale everywhere)",
+            "A channel or layer mask: the stroke size goes from the size at black to the size "
+            "at white (white paint = big strokes with the defaults)")
+        box.pack_start(self._labelled("Stro_kes map:", self.scale_map.combo), False, False, 0)
+        box.reorder_child(box.get_children()[-1], 3)  # below Style scale
+        sizes = Gtk.Box(spacing=6, homogeneous=True)  # side by side: the dialog must fit 768 px
+        for name in SIZE_ARGS:
+            sizes.pack_start(self.dialog.get_spin_scale(name, 1.0), True, True, 0)
+        box.pack_start(sizes, False, False, 0)
+        box.reorder_child(sizes, 4)
+        self._choices = [*self.styles.regions, self.strength_map, self.scale_map]
         connect_sync(config, self._choices)
+        config.connect(f"notify::{args.MAPS_AUX}", self._sizes_follow_map)
+        self._sizes_follow_map()
         # Channels added in GIMP while the dialog is open: list them when the user comes back.
         self.dialog.connect("focus-in-event", self._refresh_maps)
         render = self.dialog.fill_frame("render-frame", "render-title", False, "render-box")
@@ -151,6 +170,14 @@ class Dialog:
         log(f"preview shows layer {index + 1} of {len(self.layers)}: "
             f"{self.layers[index].get_name()!r}")
 
+    def _sizes_follow_map(self, *_args: Any) -> None:
+        """With a strokes map the two sizes paint and Style scale does not (the map replaces
+        it, as in Krita and the CLI); without one, the other way round."""
+        mapped = args.chosen_maps(self.config).get("scale-map") is not None
+        for name in SIZE_ARGS:
+            self.dialog.get_widget(name, GObject.TYPE_NONE).set_sensitive(mapped)
+        self.dialog.get_widget("style-scale", GObject.TYPE_NONE).set_sensitive(not mapped)
+
     def _refresh_maps(self, *_args: Any) -> bool:
         for choice in self._choices:
             choice.refresh()
@@ -215,6 +242,7 @@ class Dialog:
                 if self.apply():
                     return True
                 self.preview.schedule()
+                self._focus_ok()  # after an error or a Cancel, Enter is OK again
             return False
         finally:
             self.preview.stop()
@@ -225,11 +253,12 @@ class Dialog:
         settings = args.settings_from_config(self.config)
         try:
             args.check_settings(settings)
-            self._wait_for_abandoned()
-            eng = self.engine(settings.model)
-            targets = job.read(self.image, self.drawables, settings)
-            log(f"painting {len(targets)} layer(s), nothing added yet")
-            results = self._render(eng, targets, settings)
+            with self._busy() as cancel:
+                self._wait_for_abandoned(cancel)
+                eng = self.engine(settings.model)
+                targets = job.read(self.image, self.drawables, settings)
+                log(f"painting {len(targets)} layer(s), nothing added yet")
+                results = self._render(eng, targets, settings, cancel)
         except Exception as exc:  # shown in the dialog, which stays open
             if is_cancel(exc):
                 log("cancelled while painting: the image is unchanged")
@@ -241,21 +270,43 @@ class Dialog:
         log("added " + ", ".join(repr(layer.get_name()) for layer in layers))
         return True
 
-    def _wait_for_abandoned(self) -> None:
-        """A cancelled render still in its last model call: let it end before the next one
-        (two renders at once would share the engine and halve the CPU each)."""
-        thread = self._abandoned
-        if thread is None or not thread.is_alive():
-            return
-        self.show_message("Waiting for the cancelled render to stop…")
-        while thread.is_alive():
-            Gtk.main_iteration_do(False) or thread.join(0.05)
-        self._abandoned = None
-
-    def _render(self, eng: Any, targets: list, settings: Any) -> list:
-        from ..engine import Cancelled, CancelToken
+    @contextlib.contextmanager
+    def _busy(self) -> Iterator[Any]:
+        """From OK until the layers exist or the user cancels: OK greyed out (a second OK
+        cannot start a second render, so never two layers), the settings locked, and every
+        other response (Cancel, Escape, closing the window) sets the CancelToken yielded."""
+        from ..engine import CancelToken
 
         cancel = self._cancel = CancelToken()
+        self.dialog.set_response_sensitive(Gtk.ResponseType.OK, False)
+        self.dialog.get_content_area().set_sensitive(False)
+        try:
+            yield cancel
+        finally:
+            self._cancel = None
+            self.dialog.get_content_area().set_sensitive(True)
+            self.dialog.set_response_sensitive(Gtk.ResponseType.OK, True)
+
+    def _wait_for_abandoned(self, cancel: Any) -> None:
+        """OK while a cancelled render is still in its last model call: this OK counts (it
+        paints once that call ended: two renders at once would share the engine and halve the
+        CPU each), and Cancel meanwhile takes it back, like a Cancel during the render."""
+        from ..engine import Cancelled
+
+        thread = self._abandoned
+        if thread is not None and thread.is_alive():
+            log("OK while the cancelled render is still finishing: painting once it stopped")
+            self.show_message("Waiting for the cancelled render to stop…")
+            while thread.is_alive() and not cancel.cancelled:
+                Gtk.main_iteration_do(False) or thread.join(0.05)
+            if cancel.cancelled:
+                log("cancelled while waiting for the cancelled render: nothing painted")
+                raise Cancelled()
+        self._abandoned = None
+
+    def _render(self, eng: Any, targets: list, settings: Any, cancel: Any) -> list:
+        from ..engine import Cancelled
+
         state: Dict[str, Any] = {"fraction": 0.0}
 
         def work() -> None:
@@ -267,8 +318,6 @@ class Dialog:
                 state["error"] = exc
             GLib.idle_add(lambda: False)  # wake the loop below
 
-        self.dialog.set_response_sensitive(Gtk.ResponseType.OK, False)
-        self.dialog.get_content_area().set_sensitive(False)
         Gimp.progress_init("Style transfer")
         thread = threading.Thread(target=work, daemon=True)
         thread.start()
@@ -283,9 +332,6 @@ class Dialog:
                 raise Cancelled()
         finally:
             Gimp.progress_end()
-            self._cancel = None
-            self.dialog.get_content_area().set_sensitive(True)
-            self.dialog.set_response_sensitive(Gtk.ResponseType.OK, True)
         if "error" in state:
             raise state["error"]
         self.show_message("")

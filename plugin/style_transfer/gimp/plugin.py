@@ -66,7 +66,9 @@ class StyleTransfer(Gimp.PlugIn):
             "mixed by their weights. region-1..3 limit a style to a channel or layer mask "
             "(white = there; styles without a region paint the rest, with none the original "
             "stays); strength-map: a channel, white = Strength, black = the picture's own "
-            "style. Style paths are strings; a bad one fails with a message that "
+            "style; scale-map: a channel, the style scale (stroke size) going from "
+            "scale-range-black where it is black to scale-range-white where it is white. "
+            "Style paths are strings; a bad one fails with a message that "
             "get_last_error() returns.",
             name)
         procedure.set_attribution("style-transfer contributors", "Apache-2.0", "2026")
