@@ -154,14 +154,15 @@ class GuiSession:
 def _prepare(gimp: GimpChroot, session: GuiSession, interactive: bool, label: str,
              width: int = 200, style: str = "udnie.jpg", props: dict | None = None,
              region: str | None = None, layers: int = 1, extra: dict | None = None,
-             **extra_env: str) -> Path:
+             source: Path | None = None, **extra_env: str) -> Path:
     """Start GIMP on an image `width` px wide (always named small.png, the window title regex
     expects it; `layers` > 1: copies of its layer are added above, all selected) with
     tests/gimp/gui_case.py as its batch command (the plug-in run interactively or not);
-    returns the host path of the result file."""
+    returns the host path of the result file. `source`: another picture than chicago.jpg."""
     images = gimp.host_path(f"{WORK}/images")
-    subprocess.run(["convert", str(SHARED / "images" / "chicago.jpg"), "-resize", f"{width}x",
-                    "-strip", f"PNG24:{images / 'small.png'}"], check=True, timeout=60)
+    picture = source or SHARED / "images" / "chicago.jpg"
+    subprocess.run(["convert", str(picture), "-resize", f"{width}x", "-strip",
+                    f"PNG24:{images / 'small.png'}"], check=True, timeout=60)
     out = f"{WORK}/out/{label}"
     gimp.host_path(out).mkdir(parents=True, exist_ok=True)
     result_file = gimp.host_path(f"{out}/result.json")
@@ -221,7 +222,7 @@ def start_dialog_case(gimp: GimpChroot, session: GuiSession, layers: int = 1
 def start_preview_case(gimp: GimpChroot, session: GuiSession, width: int, label: str,
                        style: str = "udnie.jpg", props: dict | None = None,
                        region: str | None = None, layers: int = 1, extra: dict | None = None,
-                       **extra_env: str) -> tuple[Path, Path]:
+                       source: Path | None = None, **extra_env: str) -> tuple[Path, Path]:
     """The dialog on a `width` px image, style-1 = images/`style`, other arguments from
     `props` (`region`: that channel argument gets a new channel "Sky", white on the left
     half), with the preview dumped (preview_pane.DUMP_ENV) into the case's folder; `layers`
@@ -234,7 +235,7 @@ def start_preview_case(gimp: GimpChroot, session: GuiSession, width: int, label:
         old.unlink()
     forget_last_values(gimp)
     result = _prepare(gimp, session, True, label, width=width, style=style, props=props,
-                      region=region, layers=layers, extra=extra,
+                      region=region, layers=layers, extra=extra, source=source,
                       STYLE_TRANSFER_GIMP_NO_DIALOG="0",
                       STYLE_TRANSFER_GIMP_PREVIEW_DUMP=f"{WORK}/out/{label}", **extra_env)
     return result, out
