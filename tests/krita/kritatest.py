@@ -336,7 +336,8 @@ class ChrootKrita(KritaHost):
                "STYLE_TRANSFER_OFFLINE": os.environ.get("STYLE_TRANSFER_OFFLINE", "1")}
         if self.models != Path():
             env["STYLE_TRANSFER_MODELS"] = self.inside(self.models)
-        for key in ("STYLE_TRANSFER_RUNTIME", "STYLE_TRANSFER_DEVICE"):
+        # the runtime choice and the during-Apply canvas size (krita_cases) reach 5.2 as 5.1
+        for key in ("STYLE_TRANSFER_RUNTIME", "STYLE_TRANSFER_DEVICE", "ST_DURING_APPLY_SIZE"):
             if os.environ.get(key):
                 env[key] = os.environ[key]
         return env
