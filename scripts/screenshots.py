@@ -3,10 +3,10 @@
 
     .venv/bin/python scripts/screenshots.py [--gimp] [--krita]      (both by default)
 
-- docs/gimp-dialog.png: GIMP 3 (the Debian 13 chroot of the tests) on Xvfb, the sample landscape
+- docs/gimp-dialog.jpg: GIMP 3 (the Debian 13 chroot of the tests) on Xvfb, the sample landscape
   open, Filters › Artistic › Style Transfer… run interactively with the sample painting as
   style 1, taken once the dialog's preview has painted;
-- docs/krita-docker.png: Krita 5.1.5 on Xvfb (1600x1000) with the plugin installed by
+- docs/krita-docker.jpg: Krita 5.1.5 on Xvfb (1600x1000) with the plugin installed by
   installer.py, the landscape open, the painting as the style, the preview painted and one
   Apply done (the GUI tests' probe plugin, mode "docs").
 Both reuse the GUI tests' machinery (tests/gimp/gui.py, tests/krita/test_krita_gui.py), so they
@@ -33,6 +33,18 @@ def samples(folder: Path) -> Path:
     subprocess.run([sys.executable, str(REPO / "scripts" / "make_samples.py"), str(folder)],
                    check=True, stdout=subprocess.DEVNULL)
     return folder
+
+
+def publish(shot: Path, target: Path) -> Path:
+    """At most 1280 px wide, as JPEG: a full-screen PNG of a stylized picture is 2 MB."""
+    from PIL import Image
+
+    with Image.open(shot) as im:
+        im = im.convert("RGB")
+        if im.width > 1280:
+            im = im.resize((1280, round(im.height * 1280 / im.width)), Image.LANCZOS)
+        im.save(target, quality=88, optimize=True)
+    return target
 
 
 def gimp_dialog(pictures: Path) -> Path:
@@ -70,8 +82,7 @@ def gimp_dialog(pictures: Path) -> Path:
         session.x(["xdotool", "mousemove", "1279", "799"])  # no tooltip over the dialog
         time.sleep(1.5)
         shot = session.screenshot("screenshots-gimp.png")
-        target = DOCS / "gimp-dialog.png"
-        shutil.copy(shot, target)
+        target = publish(shot, DOCS / "gimp-dialog.jpg")
         session.x(["xdotool", "key", "--clearmodifiers", "Escape"])
         return target
     finally:
@@ -84,7 +95,7 @@ def krita_docker(pictures: Path) -> Path:
     from kritatest import HOST
     from test_krita_gui import run_gui
 
-    reason = HOST.missing()
+    reason = HOST.problem()
     if reason:
         raise SystemExit(f"Krita: {reason}")
     HOST.open(Path(os.environ.get("STYLE_TRANSFER_MODELS", REPO.parent / "shared" / "models")),
@@ -98,9 +109,7 @@ def krita_docker(pictures: Path) -> Path:
             "ST_GUI_PROBE_STYLE": str(pictures / "style.png"),
             "ST_GUI_PROBE_CONTENT": str(pictures / "content.png"),
         }, timeout=300)
-    target = DOCS / "krita-docker.png"
-    shutil.copy(HOST.artifacts / "screenshots_docs.png", target)
-    return target
+    return publish(HOST.artifacts / "screenshots_docs.png", DOCS / "krita-docker.jpg")
 
 
 def main() -> None:

@@ -136,7 +136,7 @@ def _probe() -> None:
     STATE["docker_message"] = dock.message.text() if dock.message.isVisible() else ""
     modes = {"setup": _setup_mode, "vector": _vector_mode, "close": _close_mode,
              "repeat": _repeat_mode, "firststart": _first_start_mode, "zip": _zip_mode,
-             "documents": _documents_mode}
+             "documents": _documents_mode, "docs": _docs_mode}
     modes.get(MODE, _full_mode)(k, win, qwin, dock)
 
 
@@ -1066,6 +1066,65 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         dump()
 
     QTimer.singleShot(0, guarded(lambda: wait_preview(preview_rendered)))
+
+
+def _docs_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
+    """The README's screenshot (scripts/screenshots.py): a picture file opened as a painter
+    would ($ST_GUI_PROBE_CONTENT), the style $ST_GUI_PROBE_STYLE in the list, the preview
+    painted, one Apply; the screenshot is taken once this reports done."""
+    from style_transfer.common.settings import StyleRef
+    from style_transfer.krita import controller as ctlmod
+    from style_transfer.krita.qt import QTimer, QtWidgets
+
+    # only the Layers docker beside ours, so the docker gets the height to show its preview
+    for other in qwin.findChildren(QtWidgets.QDockWidget):
+        if other is not dock and other.objectName() != "KisLayerBox" and other.isVisible():
+            other.hide()
+    doc = k.openDocument(os.environ["ST_GUI_PROBE_CONTENT"])
+    win.addView(doc)
+    k.setActiveDocument(doc)
+    doc.setActiveNode(doc.rootNode().childNodes()[-1])
+    dock.set_settings(dock.settings.replace(styles=[StyleRef("file", STYLE, "painting")]))
+    ctl = ctlmod.controller()
+    waited = {"ms": 0}
+
+    def fit() -> None:
+        act = k.action("toggle_zoom_to_fit")
+        if act is not None:
+            act.trigger()
+        QTimer.singleShot(500, guarded(wait_preview))
+
+    def wait_preview() -> None:
+        pm = dock.preview.pixmap()
+        idle = dock.ctl.preview_job is None and not dock.previews.preview_timer.isActive()
+        if (pm is None or pm.isNull() or not idle) and waited["ms"] < 120_000:
+            waited["ms"] += 250
+            QTimer.singleShot(250, guarded(wait_preview))
+            return
+        ctl.finished.connect(finished)
+        dock.apply_btn.click()
+
+    def finished(layer: Any, message: str) -> None:
+        ctl.finished.disconnect(finished)
+        STATE["apply_message"] = message
+        doc.waitForDone()
+        QTimer.singleShot(500, guarded(refit))
+
+    def refit() -> None:
+        for name in ("zoom_to_fit", "toggle_zoom_to_fit"):
+            act = k.action(name)
+            if act is not None:
+                act.trigger()
+                break
+        QTimer.singleShot(1500, guarded(finish))
+
+    def finish() -> None:
+        docker_layout(dock, qwin)
+        STATE["dialogs_at_end"] = dialogs()
+        STATE["done"] = True
+        dump()
+
+    QTimer.singleShot(1000, guarded(fit))
 
 
 class Probe(Extension):
