@@ -1198,6 +1198,63 @@ def main(args: List[str]) -> None:
             out["group_refused"] = str(e)
         return out
 
+    def snapshot_place() -> Dict[str, Any]:
+        """A selection snapshot lies where the selection was, also where the selection reaches
+        outside the canvas (as the layer does): the map read for the content's rectangle equals
+        the live selection there, and an Apply with the snapshot as a region equals one with
+        the same selection as a selection mask."""
+        from style_transfer.krita import map_layers
+        from style_transfer.krita.qt import QImage
+
+        doc = make_doc(k, 300, 200, "RGBA", "U8", "snapshot-place")
+        src = doc.createNode("photo", "paintlayer")
+        doc.rootNode().addChildNode(src, None)
+        paint(src, photo, -40, 0)  # 340x150: 40 px of it left of the canvas
+        doc.refreshProjection()
+        doc.waitForDone()
+        rect = layers.node_bounds(src)
+        out: Dict[str, Any] = {"content": [rect.x, rect.y, rect.w, rect.h]}
+        refs = {}
+        for label, box in (("inside", (180, 60, 90, 70)), ("outside", (-40, 20, 120, 80))):
+            sel = Selection()
+            sel.select(*box, 255)
+            doc.setSelection(sel)
+            live = np.frombuffer(bytes(doc.selection().pixelData(rect.x, rect.y, rect.w,
+                                                                 rect.h)), np.uint8)
+            live = live.reshape(rect.h, rect.w).astype(int)
+            refs[label] = ref = map_layers.ref_from_selection(doc, ctlmod.data_dir("maps"))
+            img = QImage(ref.key)
+            seen = map_layers.file_pixels(ref.key, rect)
+            out[label] = {"png": [img.width(), img.height(), img.offset().x(), img.offset().y()],
+                          "max_diff_vs_selection": int(np.abs(seen.astype(int) - live).max()),
+                          "selected_px": int((seen > 0).sum())}
+        sel = Selection()
+        sel.select(-40, 20, 120, 80, 255)
+        mask = doc.createSelectionMask("region mask")
+        mask.setSelection(sel)
+        src.addChildNode(mask, None)
+        doc.setSelection(Selection())  # a live selection would also limit what Apply paints
+        doc.waitForDone()
+        stripes = f"{images}/stripes.jpg"
+        renders = {}
+        for label, ref in (("snapshot", refs["outside"]),
+                           ("mask", map_layers.ref_from_node(mask))):
+            s = S(styles=(E("file", udnie, "udnie", region=ref), E("file", stripes, "stripes")),
+                  strength=1.0, scale=1.0, model="int8")
+            got = wait_finished(ctl, lambda a=s: ctl.apply(a, doc, src))
+            layer = got.pop("layer", None)
+            if layer is None:
+                out[label] = got
+                return out
+            renders[label] = rgba_of(layer)
+            b = layer.bounds()
+            out[f"{label}_bounds"] = [b.x(), b.y(), b.width(), b.height()]
+            layer.remove()
+        a, b = renders["snapshot"], renders["mask"]
+        out["db_snapshot_vs_mask"] = psnr_rgb(a, b)
+        out["db_off_canvas_part"] = psnr_rgb(a[:, :40], b[:, :40])  # x -40..0
+        return out
+
     case("rgba8", rgba8)
     case("selection", selection)
     case("depth16", depth16)
@@ -1219,6 +1276,7 @@ def main(args: List[str]) -> None:
     case("regions", regions)
     case("strength_map", strength_map)
     case("map_gone", map_gone)
+    case("snapshot_place", snapshot_place)
     case("animation", animation)
     # last: documents holding clone layers crash Krita when closed (at exit too)
     case("documents", documents)

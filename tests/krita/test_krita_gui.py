@@ -183,12 +183,13 @@ def test_gui_docker_menu_preview_apply_undo_and_drop(tmp_path: Path, krita_host:
     grab = tmp_path / "probe.json.docker.png"  # the docker with Regions and maps open
     assert grab.is_file()
     shutil.copy(grab, krita.artifacts / "krita_gui_regions_docker.png")
-    # Use as region › From the selection (docker button) for stata: a document-sized snapshot,
-    # white where selected; the preview paints both regions
+    # Use as region › From the selection (docker button) for stata: a snapshot of the
+    # selection's bounds at its place, white where selected; the preview paints both regions
     assert state["selection_message"].startswith("stata paints in 'selection "), state
     assert state["selection_list"][1].startswith("stata  ×1 — region: selection ")
     assert state["selection_ref_kind"] == "file"
-    assert state["selection_png"] == [400, 300, 255, 0]  # (50, 200) selected, (300, 50) not
+    # 200x150 at (0, 150); read for the document: (50, 200) selected, (300, 50) not
+    assert state["selection_png"] == [200, 150, 0, 150, 255, 0], state["selection_png"]
     assert state["selection_preview"] and state["selection_caption"] == "Whole, at 400×300 px"
     for part in ("selection", "draft", "big"):
         shutil.copy(tmp_path / f"probe.json.{part}.png",

@@ -299,6 +299,23 @@ def test_two_styles_one_limited_to_a_painted_region(results):
     assert r["snapshot"]["db_vs_paint_layer"] >= 40, r["snapshot"]
 
 
+def test_a_selection_snapshot_lies_where_the_selection_was(results):
+    """'Use as region' from a selection: the PNG holds the selection's bounds at its place
+    (its offset), inside the canvas and reaching 40 px left of it where the layer does too; read
+    for the layer it equals the live selection (it was a document-sized PNG at 0,0, which lost
+    the off-canvas part), and Apply with it equals Apply with the same selection mask."""
+    r = ok(results, "snapshot_place")
+    assert r["content"] == [-40, 0, 340, 150]
+    assert r["inside"]["png"] == [90, 70, 180, 60], r["inside"]
+    assert r["outside"]["png"] == [120, 80, -40, 20], r["outside"]
+    for part in ("inside", "outside"):
+        assert r[part]["max_diff_vs_selection"] == 0, r[part]
+    assert r["inside"]["selected_px"] == 90 * 70
+    assert r["outside"]["selected_px"] == 120 * 80, r  # rows 20..100 lie inside the layer
+    assert r["snapshot_bounds"] == r["mask_bounds"] == [-40, 0, 340, 150], r
+    assert r["db_snapshot_vs_mask"] >= 40 and r["db_off_canvas_part"] >= 40, r
+
+
 def test_strength_map_ends_equal_strength_renders_in_a_16bit_linear_document(results):
     r = ok(results, "strength_map")
     assert r["message"].endswith("· strength map fade'.")

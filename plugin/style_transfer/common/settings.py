@@ -16,8 +16,8 @@ DEFAULT_STYLE_MODE = "crop"
 @dataclass(frozen=True)
 class MapRef:
     """A grayscale map the host reads when a job starts (white = full): a region, a strength
-    map or a stroke-size map. kind: "file" (a PNG snapshot of the document's size, e.g. a Krita
-    selection), or a host kind ("node" = a Krita layer or selection mask by unique id,
+    map or a stroke-size map. kind: "file" (a PNG snapshot, e.g. of a Krita selection, lying at
+    the PNG's offset), or a host kind ("node" = a Krita layer or selection mask by unique id,
     "channel" = a GIMP channel or layer mask by item id) read live, so painting on it counts."""
 
     kind: str

@@ -2,10 +2,11 @@
 
 A map is a MapRef in the settings (common/settings.py); common/maps.py decides what its pixels
 mean. Here, on the main thread:
-- "Use as region" / "Set map" turn the active selection into a document-sized grayscale PNG in
-  the plugin's data folder (MapRef "file": a selection changes with every click, so it is
-  snapshotted), or the active paint layer / selection mask into MapRef "node" (its unique id):
-  that one is read LIVE when a job starts, so painting on it counts;
+- "Use as region" / "Set map" turn the active selection into a grayscale PNG of its bounds (its
+  place in the PNG's offset) in the plugin's data folder (MapRef "file": a selection changes
+  with every click, so it is snapshotted), or the active paint layer / selection mask into
+  MapRef "node" (its unique id): that one is read LIVE when a job starts, so painting on it
+  counts;
 - read() gives every map of a job for exactly the rectangle the content was read from.
 A map that cannot be read (layer deleted, in another document, PNG gone) is left out of the
 result: common/maps.missing() then names it in one line.
@@ -49,16 +50,21 @@ def ref_from_node(node: Any) -> MapRef:
 
 
 def ref_from_selection(doc: Any, folder: str) -> MapRef:
-    """The document's active selection, snapshotted to a document-sized grayscale PNG."""
-    from .qt import QImage
+    """The document's active selection, snapshotted to a grayscale PNG of the selection's own
+    bounds. Where it lies goes into the PNG as its offset (the PNG oFFs chunk, QImage.offset),
+    so file_pixels places it where the selection was: a selection may reach outside the canvas,
+    as a layer may, and a document-sized snapshot at 0,0 lost that part."""
+    from .qt import QImage, QtCore
 
     sel = doc.selection() if doc is not None else None
-    if sel is None or layers.Rect.of(sel).empty:
+    box = layers.Rect.of(sel) if sel is not None else None
+    if box is None or box.empty:
         raise MapError("There is no active selection: select an area first (or use a layer).")
-    w, h = doc.width(), doc.height()
-    gray = np.frombuffer(bytes(sel.pixelData(0, 0, w, h)), np.uint8).reshape(h, w)
+    gray = np.frombuffer(bytes(sel.pixelData(box.x, box.y, box.w, box.h)), np.uint8)
     path = os.path.join(folder, f"selection-{uuid.uuid4().hex[:12]}.png")
-    img = QImage(np.ascontiguousarray(gray).tobytes(), w, h, w, QImage.Format.Format_Grayscale8)
+    img = QImage(np.ascontiguousarray(gray.reshape(box.h, box.w)).tobytes(), box.w, box.h,
+                 box.w, QImage.Format.Format_Grayscale8).copy()
+    img.setOffset(QtCore.QPoint(box.x, box.y))
     if not img.save(path, "PNG"):
         raise MapError(f"Could not save the selection to {path}.")
     return MapRef("file", path, f"selection {time.strftime('%H:%M:%S')}")
@@ -176,7 +182,9 @@ def node_pixels(node: Any, rect: layers.Rect) -> np.ndarray:
 
 
 def file_pixels(path: str, rect: layers.Rect) -> Optional[np.ndarray]:
-    """A document-sized grayscale PNG cut to `rect` (outside the picture = 0), None if gone."""
+    """A grayscale PNG snapshot cut to `rect` (where it has no pixels = 0), None if gone. The
+    PNG lies at its offset (ref_from_selection); older snapshots have none: document-sized,
+    at 0,0."""
     from .qt import QImage
 
     if not os.path.isfile(path):
@@ -184,6 +192,7 @@ def file_pixels(path: str, rect: layers.Rect) -> Optional[np.ndarray]:
     img = QImage(path)
     if img.isNull():
         return None
+    at = img.offset()  # read before converting: the offset is the snapshot's place
     img = img.convertToFormat(QImage.Format.Format_Grayscale8)
     w, h = img.width(), img.height()
     ptr = img.constBits()
@@ -191,10 +200,10 @@ def file_pixels(path: str, rect: layers.Rect) -> Optional[np.ndarray]:
         ptr.setsize(img.bytesPerLine() * h)
     gray = np.frombuffer(bytes(ptr), np.uint8).reshape(h, img.bytesPerLine())[:, :w]
     out = np.zeros((rect.h, rect.w), np.uint8)
-    x0, y0 = max(rect.x, 0), max(rect.y, 0)
-    x1, y1 = min(rect.x + rect.w, w), min(rect.y + rect.h, h)
-    if x1 > x0 and y1 > y0:
-        out[y0 - rect.y:y1 - rect.y, x0 - rect.x:x1 - rect.x] = gray[y0:y1, x0:x1]
+    box = layers.Rect(int(at.x()), int(at.y()), w, h).intersect(rect)
+    if not box.empty:
+        out[box.y - rect.y:box.y - rect.y + box.h, box.x - rect.x:box.x - rect.x + box.w] = \
+            gray[box.y - at.y():box.y - at.y() + box.h, box.x - at.x():box.x - at.x() + box.w]
     return out
 
 

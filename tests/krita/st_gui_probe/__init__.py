@@ -890,12 +890,14 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         ref = ctlmod.load_settings().styles[1].region
         STATE["selection_ref_kind"] = None if ref is None else ref.kind
         if ref is not None:  # the snapshot: white where selected, black elsewhere
+            from style_transfer.krita import layers as klayers
+            from style_transfer.krita import map_layers
             from style_transfer.krita.qt import QImage
 
             img = QImage(ref.key)
-            STATE["selection_png"] = [img.width(), img.height(),
-                                      QtGui.qGray(img.pixel(50, 200)),
-                                      QtGui.qGray(img.pixel(300, 50))]
+            seen = map_layers.file_pixels(ref.key, klayers.Rect(0, 0, 400, 300))
+            STATE["selection_png"] = [img.width(), img.height(), img.offset().x(),
+                                      img.offset().y(), int(seen[200, 50]), int(seen[50, 300])]
         doc.setSelection(Selection())  # deselect, as the message says
         wait_preview(selection_preview, preview_key_now())
 
