@@ -1255,6 +1255,67 @@ def main(args: List[str]) -> None:
         out["db_off_canvas_part"] = psnr_rgb(a[:, :40], b[:, :40])  # x -40..0
         return out
 
+    def content_watch() -> Dict[str, Any]:
+        """The poll that notices paint on the previewed picture (krita/content_watch.py) on a
+        painter's 2400x1800 canvas: idle polls see no change, cost a thumbnail digest (ms) and
+        never read pixels at full size (Node/Document pixel reads counted); a 10 px dab on the
+        layer, and on the visible image, is noticed at the next poll (a 128 px thumbnail
+        missed it: Krita samples thumbnails)."""
+        import statistics
+
+        import krita as kmod
+        from style_transfer.krita.content_watch import ContentWatch
+
+        w, h = 2400, 1800
+        doc = make_doc(k, w, h, "RGBA", "U8", "content-watch")
+        src = doc.createNode("photo", "paintlayer")
+        doc.rootNode().addChildNode(src, None)
+        paint(src, load_rgba8(f"{images}/golden_gate.jpg", w, h), 0, 0)
+        doc.refreshProjection()
+        doc.waitForDone()
+        reads: List[str] = []
+        saved = {}
+        for cls in (kmod.Node, kmod.Document):
+            for name in ("pixelData", "projectionPixelData"):
+                if hasattr(cls, name):
+                    orig = getattr(cls, name)
+                    saved[(cls, name)] = orig
+
+                    def counted(self: Any, *a: Any, _o: Any = orig, _n: str = name) -> Any:
+                        reads.append(f"{_n}{a}")
+                        return _o(self, *a)
+
+                    setattr(cls, name, counted)
+        out: Dict[str, Any] = {}
+        try:
+            probe = doc.pixelData(0, 0, 1, 1)  # the counter itself works
+            out["counter_works"] = len(reads) == 1 and len(bytes(probe)) == 4
+            reads.clear()
+            for label, node in (("layer", src), ("visible", None)):
+                watch = ContentWatch()
+                first = watch.changed(doc, node)
+                ms, changes, digests = [], 0, watch.digests
+                for _ in range(20):
+                    changes += watch.changed(doc, node)
+                    ms.append(watch.last_ms)
+                digests = watch.digests - digests
+                dab = np.full((10, 10, 4), 255, np.uint8)
+                paint(src, dab, 1200 + (40 if node is None else 0), 900)
+                doc.refreshProjection()
+                doc.waitForDone()
+                out[label] = {"first_poll_changed": first, "idle_changes": changes,
+                              "idle_digests": digests,
+                              "idle_ms_median": round(statistics.median(ms), 3),
+                              "idle_ms_max": round(max(ms), 3),
+                              "dab_noticed": watch.changed(doc, node),
+                              "dab_poll_ms": round(watch.last_ms, 2),
+                              "after_dab_changed": watch.changed(doc, node)}
+            out["pixel_reads_by_polls"] = list(reads)
+        finally:
+            for (cls, name), orig in saved.items():
+                setattr(cls, name, orig)
+        return out
+
     case("rgba8", rgba8)
     case("selection", selection)
     case("depth16", depth16)
@@ -1277,6 +1338,7 @@ def main(args: List[str]) -> None:
     case("strength_map", strength_map)
     case("map_gone", map_gone)
     case("snapshot_place", snapshot_place)
+    case("content_watch", content_watch)
     case("animation", animation)
     # last: documents holding clone layers crash Krita when closed (at exit too)
     case("documents", documents)

@@ -1,7 +1,7 @@
 """What Krita does not signal to a docker, noticed by a poll: another document became active
 (a docker hears of canvas changes only, and not always), another layer was selected, or someone
 painted on one of the job's map layers (a thumbnail digest, map_layers.signatures, per
-poll — never a full-size read).
+poll — never a full-size read) or on the picture the preview shows (content_watch.py).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any, Optional
 from krita import Krita
 
 from . import map_layers
+from .content_watch import ContentWatch
 from .qt import QObject, QTimer
 
 POLL_MS = 700
@@ -27,6 +28,7 @@ class Watcher(QObject):
         self.docker = docker
         self.active_key: Optional[str] = None
         self.map_sigs: dict = {}
+        self.content = ContentWatch()
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
@@ -38,6 +40,20 @@ class Watcher(QObject):
         self.docker.sync_document()
         self._active_layer()
         self._maps()
+        self._content()
+
+    def _content(self) -> None:
+        """Paint on the layer the preview shows (or on the visible image): a new preview."""
+        d = self.docker
+        if not d.previews.live() or d.ctl.busy:
+            return  # during Apply its own new layer would count as paint on the visible image
+        doc = Krita.instance().activeDocument()
+        if doc is None:
+            self.content.forget()
+            return
+        node = None if d.settings.whole_image else d.previews.target(doc)
+        if self.content.changed(doc, node):
+            d.schedule_preview()
 
     def _maps(self) -> None:
         """Krita sends no signal when someone paints on a layer: while the live preview shows,

@@ -15,6 +15,7 @@ import uuid
 
 import numpy as np
 from PyQt6.QtCore import QPoint, QRect, QUuid
+from PyQt6.QtGui import QImage
 from PyQt6.QtWidgets import QDockWidget
 
 REGISTERED = []
@@ -92,6 +93,23 @@ class Node:
         return _bgra(self.rgba, x, y, w, h)
 
     pixelData = projectionPixelData
+
+    def thumbnail(self, w, h):
+        """As Krita's: sampled (not averaged), and the SAME cached image (cacheKey) while the
+        pixels are unchanged; the root node's is the visible image's."""
+        if self is self.doc.root:
+            bgra = self.doc.pixelData(0, 0, self.doc.w, self.doc.h)
+            src = np.frombuffer(bgra, np.uint8).reshape(self.doc.h, self.doc.w, 4)
+            fmt = QImage.Format.Format_ARGB32  # BGRA in memory
+        else:
+            src, fmt = self.rgba, QImage.Format.Format_RGBA8888
+        ys = np.arange(h) * src.shape[0] // h
+        xs = np.arange(w) * src.shape[1] // w
+        small = np.ascontiguousarray(src[ys][:, xs]).tobytes()
+        cached = getattr(self, "_thumb", None)
+        if cached is None or cached[0] != (w, h, small):
+            self._thumb = ((w, h, small), QImage(small, w, h, 4 * w, fmt).copy())
+        return QImage(self._thumb[1])
 
     def setPixelData(self, data, x, y, w, h):
         self.doc._check_open("setPixelData")
