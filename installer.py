@@ -632,13 +632,21 @@ class KritaHost(Host):
 
     def install_extra(self, record: Record, dry_run: bool) -> None:
         desktop = self.pykrita() / f"{PACKAGE}.desktop"
+        # Krita reads an action's default shortcut only from an .action file in its
+        # resource folder's actions/ (as Krita's own plugin importer puts it there)
+        action = self.resource_dir() / "actions" / f"{PACKAGE}.action"
         log(f"  copy {PACKAGE}.desktop -> {desktop}")
+        log(f"  copy {PACKAGE}.action -> {action}")
         log(f"  enable the plugin in {self.config_file()} ([python] enable_{PACKAGE}=true)")
         if dry_run:
             return
         if not desktop.exists():
             record.created(desktop)
         shutil.copy2(REPO / "plugin" / f"{PACKAGE}.desktop", desktop)
+        mkdirs_recorded(action.parent, record)
+        if not action.exists():
+            record.created(action)
+        shutil.copy2(REPO / "plugin" / f"{PACKAGE}.action", action)
         ini_set(self.config_file(), "python", f"enable_{PACKAGE}", "true", record)
 
     def describe(self) -> str:
@@ -853,9 +861,10 @@ def _zip_dir(z: zipfile.ZipFile, name: str) -> None:
 
 
 def build_zip(out_dir: Path) -> Path:
-    """The zip Krita's Tools › Scripts › Import Python Plugin from File expects: the .desktop file
-    and the package folder at the top, with a directory entry for every folder. It holds no
-    wheels (they depend on Krita's Python): the docker offers *Install dependencies* (deps.py)."""
+    """The zip Krita's Tools › Scripts › Import Python Plugin from File expects: the .desktop and
+    .action files and the package folder at the top, with a directory entry for every folder. It
+    holds no wheels (they depend on Krita's Python): the docker offers *Install dependencies*
+    (deps.py)."""
     version = re.search(r'__version__ = "([^"]+)"',
                         (PACKAGE_SRC / "version.py").read_text(encoding="utf-8"))
     out = out_dir / f"{PACKAGE}-krita-{version.group(1) if version else 'dev'}.zip"
@@ -864,6 +873,8 @@ def build_zip(out_dir: Path) -> Path:
     try:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
             z.write(REPO / "plugin" / f"{PACKAGE}.desktop", f"{PACKAGE}.desktop")
+            # the importer puts <name>.action into the resource folder's actions/
+            z.write(REPO / "plugin" / f"{PACKAGE}.action", f"{PACKAGE}.action")
             _zip_dir(z, PACKAGE)
             for f in sorted(PACKAGE_SRC.rglob("*")):
                 rel = f.relative_to(PACKAGE_SRC)

@@ -217,6 +217,14 @@ def test_gui_docker_menu_preview_apply_undo_and_drop(tmp_path: Path, krita_host:
     assert state["preview_label_height"] >= state["preview_shown_height"] > 0  # not cut off
     # Auto on a 400x300 picture: the whole picture at Apply's working size (here its own)
     assert state["preview_caption"] == "Whole, at 400×300 px", state["preview_caption"]
+    # the preview over the canvas at 1600x1000: the window covers the canvas area, the picture
+    # fills it (screen grabbed while it showed)
+    big = state["large_preview"]
+    assert big["geometry"] == big["canvas_area"], big
+    assert big["picture_shown"][0] >= big["canvas_area"][2] - 2 or \
+        big["picture_shown"][1] >= big["canvas_area"][3] - 40, big  # one side fills it
+    shutil.copy(tmp_path / "probe.json.large.png",
+                krita.artifacts / "krita_gui_large_preview_1600x1000.png")
 
 
 @pytest.mark.parametrize("pillow", ["as-installed", "system-wide"])
@@ -443,3 +451,61 @@ def test_gui_settings_per_document_and_the_job_in_the_kra(tmp_path: Path, krita_
     c = state["C"]
     assert c["active_document"] == "doc-c" and "damaged" in c["message"], c
     assert "\n" not in c["message"] and c["styles"] == ["stripes layer  ×1"]  # last used
+
+
+def test_gui_preview_over_the_canvas_one_undo_step_nothing_saved(tmp_path: Path,
+                                                                 krita_host: KritaHost):
+    """The preview where the painter looks, on a 1366x768 laptop screen (1600x1000: the full
+    run): Style Transfer Preview (Ctrl+Alt+P) shows it over the canvas at the canvas's size; a
+    dab on the photo refreshes it within 2 s; two strength changes replace it without touching
+    the document; Apply hides it and is the one undo step; the saved .kra holds no preview. It
+    also hides on a save, a document switch and Cancel. Why a window and not a layer is
+    measured on every run (layer_facts)."""
+    krita, tmp_path = krita_host, gui_tmp(krita_host, tmp_path)
+    home = tmp_path / "home"
+    krita.installed(home)
+    state = run_gui(krita, tmp_path, home, "krita_gui_preview", "1366x768",
+                    {"ST_GUI_PROBE_MODE": "preview",
+                     "ST_GUI_PROBE_STYLE": krita.image("udnie.jpg")}, timeout=300)
+    shutil.copy(tmp_path / "probe.json.large.png",
+                krita.artifacts / "krita_gui_large_preview_1366x768.png")
+    assert state["action_text"] == "Style Transfer Preview"
+    assert state["action_shortcut"] == "Ctrl+Alt+P" and state["action_checkable"]
+    assert state["layers_at_open"] == ["Background", "photo"] or \
+        state["layers_at_open"] == ["photo"], state["layers_at_open"]
+    assert state["undo_at_open"] == "", state["undo_at_open"]  # a reopened file: nothing yet
+    assert state["button_checked_after_action"] and state["action_checked_after_action"]
+    st = state["steps"]
+    shown = st["shown"]
+    assert shown["visible"] and shown["geometry"] == shown["canvas_area"], shown
+    area_w, area_h = shown["canvas_area"][2:]
+    assert area_w > 900 and area_h > 400, shown  # the canvas area of a 1366x768 window
+    pw, ph = shown["picture_shown"]
+    assert pw == shown["picture_widget"][0] or ph == shown["picture_widget"][1], shown
+    assert abs(pw / ph - 640 / 480) < 0.02, shown  # the whole picture, undistorted
+    assert shown["pixmap"] == [640, 480], shown
+    assert shown["caption"].startswith("Whole, at 640×480 px"), shown
+    assert shown["modified"] is False
+    assert state["screenshot_size"] == [1366, 768]
+    # a dab on the photo (no signal from Krita): a new picture within 2 s
+    assert st["dab"]["changed"] and st["dab"]["first_new_picture_ms"] <= 2000, st["dab"]
+    assert [s["value"] for s in st["strength"]] == [60, 40]
+    assert all(s["replaced"] for s in st["strength"]), st["strength"]
+    before = st["before_apply"]
+    assert before["visible"] and before["modified"] is False, before  # no "Save changes?"
+    assert before["undo"] == "" and before["layers"] == state["layers_at_open"], before
+    assert st["hidden_at_apply"] and not state["button_checked_after_apply"]
+    result = "Stylized · udnie 40%"
+    assert st["apply"]["message"] == f"Added layer '{result}'.", st["apply"]
+    assert st["apply"]["layers"] == [*state["layers_at_open"], result]
+    # maindoc.xml lists the top layer first: the result, the photo, the background, no more
+    assert st["apply"]["saved_layers"] == list(reversed(st["apply"]["layers"])), st["apply"]
+    assert st["undo"]["steps"] == 1, st["undo"]  # exactly one step: the result
+    assert st["undo"]["layers_after_each"] == [state["layers_at_open"]]
+    for moment in ("save", "switch", "cancel"):
+        assert st[moment]["shown_before"] and st[moment]["hidden_after"], (moment, st[moment])
+    # why not a layer (measured): undo steps, modified, saved, and Ctrl+Z brings it back
+    facts = state["layer_facts"]
+    assert facts["undo_after_add"] == "Add Layer" and facts["modified_after_add"], facts
+    assert facts["saved_with_it"] and facts["undo_after_remove"] == "Remove Layer", facts
+    assert "PREVIEW" in facts["after_one_ctrl_z"], facts

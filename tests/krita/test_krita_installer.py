@@ -45,6 +45,8 @@ def test_install_is_idempotent_and_uninstall_restores_the_tree(tmp_path: Path, m
     assert (pkg / "_deps" / "ai_edge_litert").is_dir()
     assert (pkg / "manifest.json").is_file()
     assert (pkg.parent / "style_transfer.desktop").is_file()
+    # the preview shortcut's default (Krita reads .action files from resources/actions)
+    assert (home / "data" / "krita" / "actions" / "style_transfer.action").is_file()
     assert len(list((home / "data" / "style-transfer" / "models").glob("*.tflite"))) == 4
     rc = (home / "config" / "kritarc").read_text(encoding="utf-8")
     assert "enable_style_transfer=true" in rc and "x[$e]=$HOME" in rc and "enable_other" in rc
@@ -96,7 +98,7 @@ def test_zip_for_kritas_import_plugin_dialog(tmp_path: Path):
     z = next((tmp_path / "dist").glob("style_transfer-krita-*.zip"))
     infos = zipfile.ZipFile(z).infolist()
     names = [i.filename for i in infos]
-    assert "style_transfer.desktop" in names
+    assert "style_transfer.desktop" in names and "style_transfer.action" in names
     for need in ("__init__.py", "manifest.json", "krita/extension.py", "deps.py",
                  "engine/models.py", "engine/errors.py", "Manual.html"):
         assert f"style_transfer/{need}" in names, need
@@ -130,6 +132,7 @@ def test_kritas_own_importer_accepts_the_zip(tmp_path: Path):
     assert [p["name"] for p in imported] == ["style_transfer"]
     pkg = resources / "pykrita" / "style_transfer"
     assert (resources / "pykrita" / "style_transfer.desktop").is_file()
+    assert (resources / "actions" / "style_transfer.action").is_file()  # the preview shortcut
     assert (pkg / "Manual.html").is_file() and (pkg / "deps.py").is_file()
     code = (
         "import importlib.util as u, sys\n"

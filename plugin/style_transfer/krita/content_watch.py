@@ -53,7 +53,7 @@ class ContentWatch:
     def changed(self, doc: Any, node: Optional[Any]) -> bool:
         t = time.perf_counter()
         root = doc.rootNode()
-        key = (root.uniqueId().toString(),
+        key = (str(root.uniqueId().toString()),
                node.uniqueId().toString() if node is not None else None)
         side = thumbnail_side(doc)
         if node is None:

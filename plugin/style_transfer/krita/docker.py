@@ -23,6 +23,7 @@ from . import animation, binding, doc_jobs, layers
 from . import controller as ctl
 from .maps_ui import MapsMixin
 from .preview_pane import PREVIEW_TIP, PreviewPane
+from .preview_window import LargePreview
 from .qt import Qt, QTimer, QtWidgets
 from .setup_ui import SetupMixin
 from .styles_ui import StylesMixin
@@ -52,6 +53,7 @@ class StyleTransferDocker(StylesMixin, MapsMixin, SetupMixin, DockWidget):
         self.ctl = ctl.controller()
         self._setup_job: Optional[ctl.Job] = None
         self.previews = PreviewPane(self)
+        self.large = LargePreview(self)  # the preview over the canvas (preview_window.py)
         self._build()
         self._load_into_widgets()
         self.ctl.progressed.connect(self._on_progress)
@@ -231,7 +233,12 @@ class StyleTransferDocker(StylesMixin, MapsMixin, SetupMixin, DockWidget):
         self.cancel_btn = QtWidgets.QPushButton("Cancel")
         self.cancel_btn.setEnabled(False)
         self.cancel_btn.clicked.connect(self.cancel)
-        outer.addLayout(_row(self.apply_btn, self.cancel_btn, stretch=0))
+        self.large_btn = QtWidgets.QToolButton(text="Preview")
+        self.large_btn.setCheckable(True)
+        self.large_btn.setToolTip("Show the preview over the canvas, as large as the canvas "
+                                  "(Ctrl+Alt+P; Esc hides it)")
+        self.large_btn.clicked.connect(lambda _=False: self.large.toggle())
+        outer.addLayout(_row(self.apply_btn, self.cancel_btn, self.large_btn, stretch=0))
         self.status = QtWidgets.QLabel()
         self.status.setEnabled(False)  # drawn greyed out: information, not a control
         self.status.setWordWrap(True)
@@ -275,6 +282,7 @@ class StyleTransferDocker(StylesMixin, MapsMixin, SetupMixin, DockWidget):
     def sync_document(self) -> None:
         """Follow the active document (Krita calls canvasChanged; the watcher's poll catches
         what that misses). With none open the last settings stay on show."""
+        self.large.document_changed()  # the preview window shows one document's picture
         doc = Krita.instance().activeDocument()
         if doc is not None:
             self.show_document(doc)
@@ -317,6 +325,7 @@ class StyleTransferDocker(StylesMixin, MapsMixin, SetupMixin, DockWidget):
             self.show_message(error)
 
     def cancel(self) -> None:
+        self.large.hide()
         if self._setup_job is not None:
             self._setup_job.cancel()
         self.ctl.cancel()

@@ -16,6 +16,7 @@ from . import doc_jobs
 DOCKER_ID = "style_transfer_docker"
 ACTION_DIALOG = "style_transfer_apply"
 ACTION_AGAIN = "style_transfer_apply_again"
+ACTION_PREVIEW = "style_transfer_preview"  # as in preview_window.py and style_transfer.action
 
 
 def find_docker(window: Any = None) -> Optional[Any]:
@@ -44,6 +45,9 @@ class StyleTransferExtension(Extension):
         dialog.triggered.connect(lambda: _guarded(self.show_docker))
         again = window.createAction(ACTION_AGAIN, "Apply Style Transfer Again", "Filter")
         again.triggered.connect(lambda: _guarded(self.apply_again))
+        # its default shortcut (Ctrl+Alt+P) comes from style_transfer.action (installer / zip)
+        preview = window.createAction(ACTION_PREVIEW, "Style Transfer Preview", "Filter")
+        preview.triggered.connect(lambda: _guarded(self.toggle_preview))
 
     def show_docker(self) -> None:
         """Filter › Style Transfer…: show and focus the docker; never applies by itself (a
@@ -51,6 +55,12 @@ class StyleTransferExtension(Extension):
         docker = find_docker(current_window())
         if docker is not None:
             docker.focus()
+
+    def toggle_preview(self) -> None:
+        """Show or hide the preview over the canvas (preview_window.py)."""
+        docker = find_docker(current_window())
+        if docker is not None:
+            docker.large.toggle()
 
     def apply_again(self) -> None:
         """Repeat on the current layer the job last applied to this document (recorded in it,

@@ -53,7 +53,8 @@ class PreviewPane(QObject):
 
     def live(self) -> bool:
         d = self.docker
-        return d.live.isChecked() and d.preview_section.expanded and d.isVisible()
+        return d.large.visible or (d.live.isChecked() and d.preview_section.expanded
+                                   and d.isVisible())
 
     def schedule(self) -> None:
         """After a change: a draft soon (and one per draft render while changes keep coming),
@@ -139,6 +140,7 @@ class PreviewPane(QObject):
     def set_preview(self, pix: QPixmap, caption: str) -> None:
         self.pix = pix
         self.docker.preview_caption.setText(caption)
+        self.docker.large.set_picture(pix, caption)  # the window over the canvas, if shown
         self.show()
 
     def show(self) -> None:

@@ -10,6 +10,10 @@ $ST_GUI_PROBE_MODE:
   vector a vector layer (shapes from SVG need a real canvas: addShapesFromSvg crashes under
         kritarunner) stylized as content through the controller: where the result goes, its
         pixels against the engine's render of the layer's projection, the layer untouched.
+  preview the preview over the canvas (preview_mode.py): shown by its action at the canvas's
+        size, refreshed by a dab on the photo, replaced by strength changes, hidden by Apply
+        (one undo step, nothing else saved), a save, a document switch and Cancel; and what a
+        preview layer made through the Python API would do instead.
   setup the install is broken on purpose (no wheels / no models): the docker's message, what
         pressing Apply says, and that no dialog (Krita's Python traceback dialog) popped up.
 
@@ -136,7 +140,8 @@ def _probe() -> None:
     STATE["docker_message"] = dock.message.text() if dock.message.isVisible() else ""
     modes = {"setup": _setup_mode, "vector": _vector_mode, "close": _close_mode,
              "repeat": _repeat_mode, "firststart": _first_start_mode, "zip": _zip_mode,
-             "documents": _documents_mode, "docs": _docs_mode}
+             "documents": _documents_mode, "docs": _docs_mode,
+             "preview": _preview_mode}
     modes.get(MODE, _full_mode)(k, win, qwin, dock)
 
 
@@ -587,6 +592,12 @@ def _documents_steps(k: Any, win: Any, qwin: Any, dock: Any) -> Any:
     STATE["dialogs_at_end"] = dialogs()
     STATE["done"] = True
     dump()
+
+
+def _preview_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
+    from . import preview_mode
+
+    preview_mode.run(k, win, qwin, dock)
 
 
 def _use_style(dock: Any, ctlmod: Any) -> None:
@@ -1062,6 +1073,10 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
             if d.isVisible() and qwin.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea}
 
     def finish() -> None:
+        from . import preview_mode
+
+        # the preview over the canvas at this screen's size (grabbed), hidden again
+        STATE["large_preview"] = preview_mode.grab_large(dock, qwin, OUT + ".large.png")
         docker_layout(dock, qwin)
         STATE["dialogs_at_end"] = dialogs()
         STATE["done"] = True
