@@ -474,6 +474,7 @@ def test_gui_preview_over_the_canvas_one_undo_step_nothing_saved(tmp_path: Path,
     assert state["layers_at_open"] == ["Background", "photo"] or \
         state["layers_at_open"] == ["photo"], state["layers_at_open"]
     assert state["undo_at_open"] == "", state["undo_at_open"]  # a reopened file: nothing yet
+    assert state["active_at_start"] == "photo"
     assert state["button_checked_after_action"] and state["action_checked_after_action"]
     st = state["steps"]
     shown = st["shown"]

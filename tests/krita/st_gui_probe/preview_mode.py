@@ -120,6 +120,7 @@ def run(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         QTimer.singleShot(50, P.guarded(lambda: wait_until(cond, then, limit_ms, waited + 50)))
 
     def step1_toggle() -> None:
+        S["active_at_start"] = doc.activeNode().name()
         S["undo_at_open"] = undo_text()
         S["docker_preview_rendered"] = not dock.previews.pix.isNull()
         action.trigger()  # Ctrl+Alt+P
@@ -138,9 +139,18 @@ def run(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         src_now.setPixelData(b"\xff" * (24 * 24 * 4), 300, 200, 24, 24)
         doc.refreshProjection()
 
+        watch = dock.watcher.content
+        polls_before = watch.digests
+
         def seen() -> None:
+            active = k.activeDocument()
+            target = dock.previews.target(active) if active is not None else None
             steps["dab"] = {"first_new_picture_ms": round((time.perf_counter() - t0) * 1000),
-                            "changed": pix_key() != before}
+                            "changed": pix_key() != before,
+                            # what the watcher saw (for a failure's report)
+                            "digests": watch.digests - polls_before, "live": dock.previews.live(),
+                            "active_doc": active.name() if active is not None else None,
+                            "target": target.name() if target is not None else None}
             wait_until(settled, lambda: dab_settled(t0))
 
         wait_until(lambda: pix_key() != before, seen, limit_ms=10_000)
@@ -270,8 +280,20 @@ def run(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         S["done"] = True
         P.dump()
 
-    # the docker's own preview first (it shows the picture the window will take over)
-    wait_until(lambda: not dock.previews.pix.isNull() and settled(), step1_toggle)
+    def photo_active() -> bool:
+        # the layer selection reaches the GUI asynchronously (Krita 5.2.9 kept the Background
+        # active after openDocument): ask again until the photo is the active layer
+        node = doc.activeNode()
+        if node is None or node.name() != "photo":
+            doc.setActiveNode(photo)
+            return False
+        return True
+
+    # the photo active, and the docker's own preview of it (the picture the window takes over)
+    wait_until(photo_active, lambda: wait_until(
+        lambda: not dock.previews.pix.isNull() and settled()
+        and dock.previews.target(doc) is not None
+        and dock.previews.target(doc).name() == "photo", step1_toggle))
 
 
 def grab_large(dock: Any, qwin: Any, path: str) -> Dict[str, Any]:
