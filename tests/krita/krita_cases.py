@@ -1277,9 +1277,11 @@ def main(args: List[str]) -> None:
         saved = {}
         for cls in (kmod.Node, kmod.Document):
             for name in ("pixelData", "projectionPixelData"):
-                if hasattr(cls, name):
+                if name in cls.__dict__:
+                    # the descriptor itself, put back as it was: a method taken with getattr
+                    # and set back broke the subclasses' calls (CloneLayer.pixelData)
+                    saved[(cls, name)] = cls.__dict__[name]
                     orig = getattr(cls, name)
-                    saved[(cls, name)] = orig
 
                     def counted(self: Any, *a: Any, _o: Any = orig, _n: str = name) -> Any:
                         reads.append(f"{_n}{a}")
@@ -1310,6 +1312,27 @@ def main(args: List[str]) -> None:
                               "dab_noticed": watch.changed(doc, node),
                               "dab_poll_ms": round(watch.last_ms, 2),
                               "after_dab_changed": watch.changed(doc, node)}
+            # the map poll beside it (a strength-map layer): the same cached-thumbnail rule
+            from style_transfer.krita import map_layers
+
+            fade = doc.createNode("fade", "paintlayer")
+            doc.rootNode().addChildNode(fade, src)
+            paint(fade, np.full((h, w, 4), 128, np.uint8), 0, 0)
+            fade.setVisible(False)
+            doc.refreshProjection()
+            doc.waitForDone()
+            settings = base.replace(strength_map=map_layers.ref_from_node(fade))
+            first_sigs = map_layers.signatures(doc, settings)
+            ms = []
+            for _ in range(20):
+                t = time.perf_counter()
+                same = map_layers.signatures(doc, settings) == first_sigs
+                ms.append((time.perf_counter() - t) * 1000)
+            paint(fade, np.full((10, 10, 4), 255, np.uint8), 700, 500)
+            doc.waitForDone()
+            out["maps"] = {"idle_same": same, "idle_ms_median": round(statistics.median(ms), 3),
+                           "idle_ms_max": round(max(ms), 3),
+                           "dab_noticed": map_layers.signatures(doc, settings) != first_sigs}
             out["pixel_reads_by_polls"] = list(reads)
         finally:
             for (cls, name), orig in saved.items():

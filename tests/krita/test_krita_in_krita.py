@@ -319,7 +319,8 @@ def test_a_selection_snapshot_lies_where_the_selection_was(results):
 def test_paint_on_the_previewed_picture_is_noticed_by_a_cheap_poll(results):
     """The watcher's content poll on a 2400x1800 canvas: idle polls find Krita's cached
     thumbnail (same cacheKey), hash nothing, read no pixels, cost <= 1 ms; a 10 px dab on the
-    layer (and on the visible image) is noticed at the next poll, once."""
+    layer (and on the visible image) is noticed at the next poll, once. The map layers' poll
+    follows the same rule."""
     r = ok(results, "content_watch")
     assert r["counter_works"] and r["pixel_reads_by_polls"] == [], r
     for part in ("layer", "visible"):
@@ -327,6 +328,8 @@ def test_paint_on_the_previewed_picture_is_noticed_by_a_cheap_poll(results):
         assert not p["first_poll_changed"] and p["idle_changes"] == 0, p
         assert p["idle_digests"] == 0 and p["idle_ms_max"] <= 1.0, p
         assert p["dab_noticed"] and not p["after_dab_changed"], p
+    maps = r["maps"]  # the map layers' poll beside it
+    assert maps["idle_same"] and maps["idle_ms_max"] <= 1.0 and maps["dab_noticed"], maps
 
 
 def test_strength_map_ends_equal_strength_renders_in_a_16bit_linear_document(results):

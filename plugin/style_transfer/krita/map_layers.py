@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from typing import Any, Dict, Iterable, Optional
+from typing import Any, Dict, Iterable, Optional, Tuple
 
 import numpy as np
 
@@ -209,29 +209,40 @@ def file_pixels(path: str, rect: layers.Rect) -> Optional[np.ndarray]:
 
 # -- noticing paint --------------------------------------------------------------------------
 
-SIGNATURE_SIDE = 128  # thumbnail side: a 10 px dab on a 2400 px layer moves a pixel by ~7 levels
+#: {map's id: (thumbnail cacheKey, bounds, digest)} of the last poll: Krita hands out the same
+#: cached thumbnail until the layer changes, so an idle poll hashes nothing (content_watch.py)
+_LAST: Dict[str, Tuple[int, tuple, str]] = {}
 
 
 def signatures(doc: Any, settings: JobSettings) -> Dict[str, str]:
     """{node map's id: digest of its pixels} for the job's live maps (paint layers, masks).
-    Krita sends a docker no signal when someone paints on a layer, so the docker polls this:
-    a small thumbnail (Krita scales it from its own pyramid), or a mask's pixels when it has
-    none, plus the bounds; cheap enough for once a second."""
-    import hashlib
+    Krita sends a docker no signal when someone paints on a layer, so the docker polls this: a
+    thumbnail (Krita keeps it cached; its side grows with the canvas, as Krita samples it), or a
+    mask's pixels when it has none, plus the bounds. A thumbnail Krita handed out last time
+    (same cacheKey) keeps its digest: nothing is hashed while nobody paints."""
+    from .content_watch import digest, thumbnail_side
 
     out: Dict[str, str] = {}
+    side = thumbnail_side(doc)
     for ref in settings.map_refs():
         node = layers.node_by_id(doc, ref.key) if ref.kind == "node" else None
         if node is None:
             continue
-        h = hashlib.blake2b(digest_size=16)
         b = node.bounds()
-        h.update(repr((b.x(), b.y(), b.width(), b.height())).encode())
-        thumb = node.thumbnail(SIGNATURE_SIDE, SIGNATURE_SIDE) \
-            if hasattr(node, "thumbnail") else None
+        bounds = (b.x(), b.y(), b.width(), b.height())
+        thumb = node.thumbnail(side, side) if hasattr(node, "thumbnail") else None
         if thumb is not None and not thumb.isNull():
-            h.update(layers.qimage_to_rgba(thumb).tobytes())
-        elif b.width() > 0 and b.height() > 0:
-            h.update(bytes(node.pixelData(b.x(), b.y(), b.width(), b.height())))
-        out[ref.key] = h.hexdigest()
+            last = _LAST.get(ref.key)
+            if last is not None and last[:2] == (thumb.cacheKey(), bounds):
+                out[ref.key] = last[2]
+                continue
+            out[ref.key] = digest(thumb, bounds)
+            _LAST[ref.key] = (thumb.cacheKey(), bounds, out[ref.key])
+        else:
+            import hashlib
+
+            h = hashlib.blake2b(repr(bounds).encode(), digest_size=16)
+            if b.width() > 0 and b.height() > 0:
+                h.update(bytes(node.pixelData(b.x(), b.y(), b.width(), b.height())))
+            out[ref.key] = h.hexdigest()
     return out
