@@ -54,7 +54,8 @@ def maindoc_layers(path: str) -> List[str]:
 
     with zipfile.ZipFile(path) as z:
         xml = z.read("maindoc.xml").decode("utf-8")
-    return re.findall(r'<layer [^>]*?\sname="([^"]*)"', xml)  # not filename="layerN"
+    # any attribute order (Qt writes them in hash order); name=, not filename="layerN"
+    return re.findall(r'<layer[^>]*?\sname="([^"]*)"', xml)
 
 
 def run(k: Any, win: Any, qwin: Any, dock: Any) -> None:
