@@ -12,11 +12,11 @@ from krita import DockWidgetFactory, DockWidgetFactoryBase, Extension, Krita
 
 from . import controller as ctl
 from . import doc_jobs
+from .preview_window import ACTION_PREVIEW
 
 DOCKER_ID = "style_transfer_docker"
 ACTION_DIALOG = "style_transfer_apply"
 ACTION_AGAIN = "style_transfer_apply_again"
-ACTION_PREVIEW = "style_transfer_preview"  # as in preview_window.py and style_transfer.action
 
 
 def find_docker(window: Any = None) -> Optional[Any]:

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from . import layers
 from .qt import QPixmap, Qt, QtCore, QtGui, QtWidgets, pyqtSignal
 
 TITLE = "Style Transfer preview"
+#: the action's id, as in style_transfer.action (which gives it its default shortcut); light to
+#: import (Qt only) so extension.py registers it without numpy
 ACTION_PREVIEW = "style_transfer_preview"
 
 
@@ -145,7 +146,9 @@ class LargePreview(QtCore.QObject):
             self.docker.show_message("Open a document first: the preview shows its picture.")
             self._sync(False)
             return
-        self.doc_key = layers.doc_key(doc)
+        from .layers import doc_key
+
+        self.doc_key = doc_key(doc)
         main = _main_window(self.docker)
         if self.window is None:
             self.window = PreviewWindow(main)
@@ -167,8 +170,10 @@ class LargePreview(QtCore.QObject):
         """Krita changed the active view (docker.canvasChanged): another document, or none."""
         from krita import Krita
 
+        from .layers import doc_key
+
         doc = Krita.instance().activeDocument()
-        if self.visible and (doc is None or layers.doc_key(doc) != self.doc_key):
+        if self.visible and (doc is None or doc_key(doc) != self.doc_key):
             self.hide()
 
     def _sync(self, shown: bool) -> None:
