@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import List
 import numpy as np
 import pytest
 from animate_clips import REPO, animate, make_video, pan, save_animation
+from ctrl_c import cli_command
 from PIL import Image
 
 
@@ -184,12 +184,8 @@ def test_ctrl_c_mid_clip_leaves_nothing(tmp_path: Path, images_dir: Path, style:
     gate = tmp_path / "gate"
     env = dict(os.environ, PYTHONPATH=str(REPO / "plugin"),
                STYLE_TRANSFER_TEST_HOLD=f"frame 3/5@{gate}")
-    proc = subprocess.Popen([sys.executable, "-m", "style_transfer.cli", "animate", str(src),
-                             "-s", style, "-o", str(out)], env=env, stderr=subprocess.PIPE,
-                            text=True,
-                            # a suite started with SIGINT ignored (nohup, `&`) passes that on:
-                            # the CLI must see Ctrl+C as a terminal user's would
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(cli_command("animate", str(src), "-s", style, "-o", str(out)),
+                            env=env, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not (gate / "reached").exists() and proc.poll() is None \
             and time.monotonic() < deadline:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ctrl_c import cli_command
 from PIL import Image
 from style_transfer.engine import InputError
 from style_transfer.engine.images import load_image
@@ -145,12 +146,8 @@ def test_cancel_from_cli_leaves_no_output(tmp_path: Path, style: str, images_dir
     gate = tmp_path / "gate"
     env = dict(os.environ, PYTHONPATH=str(REPO / "plugin"),
                STYLE_TRANSFER_TEST_HOLD=f"painting@{gate}")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "style_transfer.cli", str(content), "-s", style, "-o", str(out)],
-        env=env, stderr=subprocess.PIPE, text=True,
-        # a suite started with SIGINT ignored (nohup, `&` in a script) passes that on: the CLI
-        # must see Ctrl+C as a terminal user's would
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(cli_command(str(content), "-s", style, "-o", str(out)),
+                            env=env, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not (gate / "reached").exists() and proc.poll() is None \
             and time.monotonic() < deadline:
