@@ -20,7 +20,8 @@ from gi.repository import Gdk, Gimp, GimpUi, GLib, Gtk  # noqa: E402
 
 from . import animation, args, job  # noqa: E402
 from .dialog import HELP_KEYS, HELP_RESPONSE, show_help  # noqa: E402
-from .host import describe_failure, log, new_engine  # noqa: E402
+from .gtk_util import lay_out_columns  # noqa: E402
+from .host import Engines, describe_failure, log  # noqa: E402
 from .map_choice import MapChoice, connect_sync  # noqa: E402
 from .preview_pane import PreviewPane  # noqa: E402
 from .style_rows import StyleRows  # noqa: E402
@@ -34,7 +35,7 @@ class AnimationDialog:
         self.config = config
         self.image = image
         self.clip = animation.plan(image)
-        self._engines: Dict[str, Any] = {}
+        self.engine = Engines()
         GimpUi.init("style-transfer")
         self.dialog = GimpUi.ProcedureDialog.new(procedure, config, TITLE)
         gimp_help = self.dialog.get_widget_for_response(Gtk.ResponseType.HELP)
@@ -81,30 +82,13 @@ class AnimationDialog:
             settings=lambda: animation.settings_from_config(config), problem=self._problem,
             masks=self._masks)
         self.preview.widget.set_label(f"Preview: frame 1, “{first.name.name}”")
-        left = Gtk.Box(orientation=Gtk.Orientation.VERTICAL, spacing=8)
-        left.pack_start(summary, False, False, 0)
-        left.pack_start(self.styles.widget, False, False, 0)
-        left.pack_start(render, False, False, 0)
-        left.pack_start(self.message, False, False, 0)
-        columns = Gtk.Box(spacing=12)
-        columns.set_border_width(6)
-        columns.pack_start(left, True, True, 0)
-        columns.pack_start(self.preview.widget, True, True, 0)
-        self.dialog.get_content_area().pack_start(columns, True, True, 0)
-        columns.show_all()
+        lay_out_columns(self.dialog, [summary, self.styles.widget, render, self.message],
+                        self.preview.widget)
         self.dialog.connect("response", self._on_response)
         config.connect("notify", self._changed)
         self.dialog.set_default_response(Gtk.ResponseType.OK)
 
     # -- pieces --
-    def engine(self, model: str) -> Any:
-        """One Engine per model for the dialog and the render after it."""
-        if model not in self._engines:
-            self._engines[model] = new_engine(model)
-        else:
-            self._engines[model].check_models(model=model)
-        return self._engines[model]
-
     def _first_frame(self) -> Any:
         try:
             return next(animation.frames(self.clip))

@@ -28,7 +28,8 @@ from gi.repository import Gdk, Gimp, GimpUi, GLib, GObject, Gtk  # noqa: E402
 
 from ..common.messages import is_cancel  # noqa: E402
 from . import args, job  # noqa: E402
-from .host import describe_failure, log, new_engine  # noqa: E402
+from .gtk_util import lay_out_columns  # noqa: E402
+from .host import Engines, describe_failure, log  # noqa: E402
 from .map_choice import MapChoice, connect_sync  # noqa: E402
 from .preview_pane import PreviewPane  # noqa: E402
 from .style_rows import StyleRows  # noqa: E402
@@ -45,7 +46,7 @@ class Dialog:
         self.config = config
         self.image = image
         self.drawables = drawables
-        self._engines: Dict[str, Any] = {}
+        self.engine = Engines()
         self._cancel: Any = None
         self._abandoned: Optional[threading.Thread] = None  # a cancelled OK render, finishing
         GimpUi.init("style-transfer")
@@ -97,29 +98,13 @@ class Dialog:
             settings=lambda: args.settings_from_config(config), problem=self._problem,
             masks=self._preview_masks)
         self._add_layer_choice()
-        left = Gtk.Box(orientation=Gtk.Orientation.VERTICAL, spacing=8)
-        left.pack_start(self.styles.widget, False, False, 0)
-        left.pack_start(render, False, False, 0)
-        left.pack_start(self.message, False, False, 0)
-        columns = Gtk.Box(spacing=12)
-        columns.set_border_width(6)
-        columns.pack_start(left, True, True, 0)
-        columns.pack_start(self.preview.widget, True, True, 0)
-        self.dialog.get_content_area().pack_start(columns, True, True, 0)
-        columns.show_all()
+        lay_out_columns(self.dialog, [self.styles.widget, render, self.message],
+                        self.preview.widget)
         self.dialog.connect("response", self._on_response)
         config.connect("notify", self._changed)
         self.dialog.set_default_response(Gtk.ResponseType.OK)
 
     # -- pieces --
-    def engine(self, model: str) -> Any:
-        """One Engine per model for the whole dialog (networks stay loaded between previews)."""
-        if model not in self._engines:
-            self._engines[model] = new_engine(model)
-        else:
-            self._engines[model].check_models(model=model)
-        return self._engines[model]
-
     def _problem(self, settings: Any) -> Optional[str]:
         try:
             args.check_settings(settings)

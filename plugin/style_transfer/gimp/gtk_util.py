@@ -59,3 +59,17 @@ def style_thumbnail(path: str, side: int) -> Optional[GdkPixbuf.Pixbuf]:
         return GdkPixbuf.Pixbuf.new_from_file_at_size(path, side, side)
     except Exception:  # a thumbnail must never break the dialog
         return None
+
+
+def lay_out_columns(dialog: Gtk.Dialog, left_parts: list[Gtk.Widget],
+                    right: Gtk.Widget) -> None:
+    """The plug-in dialogs' layout: settings stacked on the left, the preview on the right."""
+    left = Gtk.Box(orientation=Gtk.Orientation.VERTICAL, spacing=8)
+    for part in left_parts:
+        left.pack_start(part, False, False, 0)
+    columns = Gtk.Box(spacing=12)
+    columns.set_border_width(6)
+    columns.pack_start(left, True, True, 0)
+    columns.pack_start(right, True, True, 0)
+    dialog.get_content_area().pack_start(columns, True, True, 0)
+    columns.show_all()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import traceback
-from typing import Any
+from typing import Any, Dict
 
 from ..common import messages
 from ..engine.models import fix_hint
@@ -44,6 +44,21 @@ def new_engine(model: str) -> Any:
     Gegl.init(None)
     engine.check_models(model=model)
     return engine
+
+
+class Engines:
+    """One Engine per model for a dialog and the render after it: the networks stay loaded
+    between previews; a model asked for again is checked again (its files may have gone)."""
+
+    def __init__(self) -> None:
+        self._engines: Dict[str, Any] = {}
+
+    def __call__(self, model: str) -> Any:
+        if model not in self._engines:
+            self._engines[model] = new_engine(model)
+        else:
+            self._engines[model].check_models(model=model)
+        return self._engines[model]
 
 
 def error_values(procedure: Any, message: str) -> Any:
