@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 STEP = 8  # canvas px per thumbnail sample: a dab this wide always moves one
 MIN_SIDE, MAX_SIDE = 128, 512
@@ -38,6 +38,25 @@ def digest(thumb: Any, bounds: tuple) -> str:
     return h.hexdigest()
 
 
+class ThumbnailDigests:
+    """The digest of a node's thumbnail (and bounds), remembered per node key with the
+    thumbnail's cacheKey: a thumbnail Krita handed out last time keeps its digest, so nothing
+    is hashed while nobody paints. `hashed` counts the digests really computed (tests)."""
+
+    def __init__(self) -> None:
+        self._last: Dict[str, Tuple[int, tuple, str]] = {}
+        self.hashed = 0
+
+    def __call__(self, key: str, thumb: Any, bounds: tuple) -> str:
+        last = self._last.get(key)
+        if last is not None and last[:2] == (thumb.cacheKey(), bounds):
+            return last[2]
+        sig = digest(thumb, bounds)
+        self.hashed += 1
+        self._last[key] = (thumb.cacheKey(), bounds, sig)
+        return sig
+
+
 class ContentWatch:
     """What the preview's content looked like at the previous poll; `changed` says whether it
     moved since then for the SAME content (another layer or document is the active-layer
@@ -45,10 +64,14 @@ class ContentWatch:
 
     def __init__(self) -> None:
         self.key: Optional[Tuple[str, Optional[str]]] = None
-        self.thumb_key: Optional[int] = None
         self.sig: Optional[str] = None
+        self.thumbs = ThumbnailDigests()
         self.last_ms = 0.0  # what the last poll cost (tests, the log)
-        self.digests = 0  # how many polls had to hash pixels (tests)
+
+    @property
+    def digests(self) -> int:
+        """How many polls had to hash pixels (tests)."""
+        return self.thumbs.hashed
 
     def changed(self, doc: Any, node: Optional[Any]) -> bool:
         t = time.perf_counter()
@@ -61,18 +84,14 @@ class ContentWatch:
         else:
             b = node.bounds()
             thumb, bounds = node.thumbnail(side, side), (b.x(), b.y(), b.width(), b.height())
-        same = key == self.key
-        if same and thumb.cacheKey() == self.thumb_key and self.sig is not None \
-                and self.sig.startswith(repr(bounds)):
-            self.last_ms = (time.perf_counter() - t) * 1000
-            return False  # Krita's cached thumbnail: nothing was painted
-        sig = repr(bounds) + digest(thumb, bounds)
-        self.digests += 1
-        was = self.sig
-        self.key, self.thumb_key, self.sig = key, thumb.cacheKey(), sig
+        if key != self.key:
+            self.thumbs = ThumbnailDigests()  # only the content now shown is remembered
+        sig = self.thumbs(repr(key), thumb, bounds)
+        moved = key == self.key and sig != self.sig
+        self.key, self.sig = key, sig
         self.last_ms = (time.perf_counter() - t) * 1000
-        return same and sig != was
+        return moved
 
     def forget(self) -> None:
         """Nothing previewed (no document): the next poll starts afresh."""
-        self.key = self.thumb_key = self.sig = None
+        self.key = self.sig = None

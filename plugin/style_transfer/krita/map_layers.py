@@ -14,15 +14,17 @@ result: common/maps.missing() then names it in one line.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 import uuid
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import Any, Dict, Iterable, Optional
 
 import numpy as np
 
 from ..common.settings import JobSettings, MapRef
 from . import color, layers
+from .content_watch import ThumbnailDigests, thumbnail_side
 from .pixels import DEPTHS, ColorSpaceError
 
 #: node types whose pixels can be a map: paint on a paint layer, or a mask's selection
@@ -209,19 +211,16 @@ def file_pixels(path: str, rect: layers.Rect) -> Optional[np.ndarray]:
 
 # -- noticing paint --------------------------------------------------------------------------
 
-#: {map's id: (thumbnail cacheKey, bounds, digest)} of the last poll: Krita hands out the same
-#: cached thumbnail until the layer changes, so an idle poll hashes nothing (content_watch.py)
-_LAST: Dict[str, Tuple[int, tuple, str]] = {}
 
 
-def signatures(doc: Any, settings: JobSettings) -> Dict[str, str]:
+def signatures(doc: Any, settings: JobSettings,
+               thumbs: Optional[ThumbnailDigests] = None) -> Dict[str, str]:
     """{node map's id: digest of its pixels} for the job's live maps (paint layers, masks).
     Krita sends a docker no signal when someone paints on a layer, so the docker polls this: a
-    thumbnail (Krita keeps it cached; its side grows with the canvas, as Krita samples it), or a
-    mask's pixels when it has none, plus the bounds. A thumbnail Krita handed out last time
-    (same cacheKey) keeps its digest: nothing is hashed while nobody paints."""
-    from .content_watch import digest, thumbnail_side
-
+    thumbnail (Krita keeps it cached; its side grows with the canvas, as Krita samples it) plus
+    the bounds. Given the poller's `thumbs`, a thumbnail Krita handed out last time keeps its
+    digest: nothing is hashed while nobody paints."""
+    thumbs = thumbs if thumbs is not None else ThumbnailDigests()
     out: Dict[str, str] = {}
     side = thumbnail_side(doc)
     for ref in settings.map_refs():
@@ -232,15 +231,8 @@ def signatures(doc: Any, settings: JobSettings) -> Dict[str, str]:
         bounds = (b.x(), b.y(), b.width(), b.height())
         thumb = node.thumbnail(side, side) if hasattr(node, "thumbnail") else None
         if thumb is not None and not thumb.isNull():
-            last = _LAST.get(ref.key)
-            if last is not None and last[:2] == (thumb.cacheKey(), bounds):
-                out[ref.key] = last[2]
-                continue
-            out[ref.key] = digest(thumb, bounds)
-            _LAST[ref.key] = (thumb.cacheKey(), bounds, out[ref.key])
-        else:
-            import hashlib
-
+            out[ref.key] = thumbs(ref.key, thumb, bounds)
+        else:  # no thumbnail to go by: the pixels themselves
             h = hashlib.blake2b(repr(bounds).encode(), digest_size=16)
             if b.width() > 0 and b.height() > 0:
                 h.update(bytes(node.pixelData(b.x(), b.y(), b.width(), b.height())))

@@ -11,7 +11,7 @@ from typing import Any, Optional
 from krita import Krita
 
 from . import map_layers
-from .content_watch import ContentWatch
+from .content_watch import ContentWatch, ThumbnailDigests
 from .qt import QObject, QTimer
 
 POLL_MS = 700
@@ -29,6 +29,7 @@ class Watcher(QObject):
         self.active_key: Optional[str] = None
         self.map_sigs: dict = {}
         self.content = ContentWatch()
+        self.map_thumbs = ThumbnailDigests()
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
@@ -66,7 +67,7 @@ class Watcher(QObject):
         if doc is None or not any(r.kind == "node" for r in d.settings.map_refs()):
             self.map_sigs = {}
             return
-        sigs = map_layers.signatures(doc, d.settings)
+        sigs = map_layers.signatures(doc, d.settings, self.map_thumbs)
         changed = [k for k, v in sigs.items() if self.map_sigs.get(k, v) != v]
         self.map_sigs = sigs
         if changed:

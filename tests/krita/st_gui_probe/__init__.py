@@ -972,9 +972,10 @@ def _full_mode(k: Any, win: Any, qwin: Any, dock: Any) -> None:
         from style_transfer.krita import map_layers
 
         as_map = dock.settings.replace(strength_map=map_layers.ref_from_node(layer))
-        map_layers.signatures(big, as_map)
+        thumbs = dock.watcher.map_thumbs
+        map_layers.signatures(big, as_map, thumbs)
         t = time.perf_counter()
-        map_layers.signatures(big, as_map)  # what the docker's poll costs on a big map layer
+        map_layers.signatures(big, as_map, thumbs)  # the docker's poll on a big map layer
         STATE["big_signature_ms"] = round((time.perf_counter() - t) * 1000, 1)
         first = dock.settings.styles[0]
         dock.set_settings(dock.settings.replace(styles=[dataclasses.replace(first, region=None)]))
