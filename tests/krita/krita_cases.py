@@ -14,7 +14,7 @@ import os
 import sys
 import time
 import traceback
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 RESULTS: Dict[str, Any] = {}
 OUT = ""
@@ -128,6 +128,16 @@ def make_doc(k: Any, w: int, h: int, model: str, depth: str, name: str,
              profile: str = "") -> Any:
     """profile "" = Krita's default for model/depth (linear sRGB-elle-V2-g10 for 16/32-bit)."""
     return k.createDocument(w, h, name, model, depth, profile, 300.0)
+
+
+def photo_doc(k: Any, w: int, h: int, picture: str, name: str) -> Tuple[Any, Any]:
+    """An 8-bit RGBA document `name` with a paint layer "photo" holding `picture` at w x h."""
+    doc = make_doc(k, w, h, "RGBA", "U8", name)
+    src = doc.createNode("photo", "paintlayer")
+    doc.rootNode().addChildNode(src, None)
+    paint(src, load_rgba8(picture, w, h), 0, 0)
+    doc.refreshProjection()
+    return doc, src
 
 
 def fill_converted(k: Any, doc: Any, node: Any, rgba8: Any, x: int = 0, y: int = 0) -> None:
@@ -428,11 +438,7 @@ def main(args: List[str]) -> None:
         from style_transfer.krita.qt import QEventLoop, QTimer
 
         w, h = 2400, 1600
-        doc = make_doc(k, w, h, "RGBA", "U8", "large")
-        src = doc.createNode("photo", "paintlayer")
-        doc.rootNode().addChildNode(src, None)
-        paint(src, load_rgba8(f"{images}/stata.jpg", w, h), 0, 0)
-        doc.refreshProjection()
+        doc, src = photo_doc(k, w, h, f"{images}/stata.jpg", "large")
         out: Dict[str, Any] = {}
         for label, scale in (("auto", None), ("1x", 1.0)):
             s = S(styles=base.styles, strength=0.8, scale=scale, model="int8")
@@ -1264,14 +1270,10 @@ def main(args: List[str]) -> None:
         import statistics
 
         import krita as kmod
-        from style_transfer.krita.content_watch import ContentWatch
+        from style_transfer.krita.content_watch import ContentWatch, ThumbnailDigests
 
         w, h = 2400, 1800
-        doc = make_doc(k, w, h, "RGBA", "U8", "content-watch")
-        src = doc.createNode("photo", "paintlayer")
-        doc.rootNode().addChildNode(src, None)
-        paint(src, load_rgba8(f"{images}/golden_gate.jpg", w, h), 0, 0)
-        doc.refreshProjection()
+        doc, src = photo_doc(k, w, h, f"{images}/golden_gate.jpg", "content-watch")
         doc.waitForDone()
         reads: List[str] = []
         saved = {}
@@ -1322,17 +1324,19 @@ def main(args: List[str]) -> None:
             doc.refreshProjection()
             doc.waitForDone()
             settings = base.replace(strength_map=map_layers.ref_from_node(fade))
-            first_sigs = map_layers.signatures(doc, settings)
+            thumbs = ThumbnailDigests()  # the watcher's, kept between its polls
+            first_sigs = map_layers.signatures(doc, settings, thumbs)
             ms = []
             for _ in range(20):
                 t = time.perf_counter()
-                same = map_layers.signatures(doc, settings) == first_sigs
+                same = map_layers.signatures(doc, settings, thumbs) == first_sigs
                 ms.append((time.perf_counter() - t) * 1000)
             paint(fade, np.full((10, 10, 4), 255, np.uint8), 700, 500)
             doc.waitForDone()
             out["maps"] = {"idle_same": same, "idle_ms_median": round(statistics.median(ms), 3),
                            "idle_ms_max": round(max(ms), 3),
-                           "dab_noticed": map_layers.signatures(doc, settings) != first_sigs}
+                           "dab_noticed": map_layers.signatures(doc, settings, thumbs)
+                           != first_sigs}
             out["pixel_reads_by_polls"] = list(reads)
         finally:
             for (cls, name), orig in saved.items():
