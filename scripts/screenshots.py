@@ -67,15 +67,7 @@ def gimp_dialog(pictures: Path) -> Path:
         session.start_x()
         _, out = start_preview_case(gimp, session, 960, "screenshots", style="painting.png",
                                     source=pictures / "content.png")
-
-        def dialog() -> list[str]:
-            return session.x(["xdotool", "search", "--onlyvisible", "--name",
-                              "^Style Transfer$"]).split()
-
-        wid = session.wait(dialog, 90, "the dialog")[0]
-        for other, title in session.titles().items():
-            if title.startswith("Welcome to GIMP"):
-                session.x(["xdotool", "windowactivate", "--sync", other, "key", "Escape"])
+        wid = session.dialog(timeout=90)
         session.wait((out / "preview.json").is_file, 180, "the preview to render")
         time.sleep(1.0)  # let GTK paint it
         session.x(["xdotool", "windowactivate", "--sync", wid])

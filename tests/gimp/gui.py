@@ -131,6 +131,33 @@ class GuiSession:
                 return wid, match
         return None
 
+    def windows(self, title: str) -> list[str]:
+        """Ids of the visible windows titled exactly `title`."""
+        return self.x(["xdotool", "search", "--onlyvisible", "--name",
+                       f"^{re.escape(title)}$"]).split()
+
+    def dismiss_welcome(self) -> None:
+        """A first start of a new GIMP version shows "Welcome to GIMP x.y" whatever gimprc
+        says: close it so it cannot hold the focus or cover a dialog."""
+        for other, title in self.titles().items():
+            if title.startswith("Welcome to GIMP"):
+                self.x(["xdotool", "windowactivate", "--sync", other, "key", "Escape"])
+
+    def dialog(self, title: str = "Style Transfer", timeout: float = 60) -> str:
+        """Wait for the plug-in's dialog, close GIMP's welcome, return the dialog's id."""
+        wid = self.wait(lambda: self.windows(title), timeout, f"the '{title}' dialog")[0]
+        self.dismiss_welcome()
+        return wid
+
+    def open_style_chooser(self, n: int = 1) -> str:
+        """Open the dialog's Style n file chooser (Alt+n, then Space if the mnemonic only
+        focused the button); its window id."""
+        self.x(["xdotool", "key", "--clearmodifiers", f"alt+{n}"])
+        time.sleep(0.5)
+        if not self.windows(f"Style {n}"):
+            self.x(["xdotool", "key", "--clearmodifiers", "space"])
+        return self.wait(lambda: self.windows(f"Style {n}"), 15, f"the Style {n} chooser")[0]
+
     def screenshot(self, name: str) -> Path:
         path = ARTIFACTS / name
         subprocess.run(["import", "-window", "root", str(path)], env=self.host_env(),

@@ -37,11 +37,6 @@ image.clean_all()
 """
 
 
-def window(session: GuiSession, title: str) -> list[str]:
-    return session.x(["xdotool", "search", "--onlyvisible", "--name",
-                      f"^{re.escape(title)}$"]).split()
-
-
 def new_image(session: GuiSession):
     for title in session.titles().values():
         match = NEW_IMAGE.match(title)
@@ -61,9 +56,7 @@ def test_menu_dialog_renders_a_new_image(gimp: GimpChroot, session: GuiSession) 
     found = session.wait(lambda: (session.image_window() or (0, {"layers": "0"}))[1]["layers"]
                          == "3" and session.image_window(), 90, "the image with 3 frames")
     image_wid = found[0]
-    for other, title in session.titles().items():
-        if title.startswith("Welcome to GIMP"):
-            session.x(["xdotool", "windowactivate", "--sync", other, "key", "Escape"])
+    session.dismiss_welcome()
     session.x(["xdotool", "windowactivate", "--sync", image_wid])
     time.sleep(1.0)
     session.x(["xdotool", "key", "--clearmodifiers", "alt+r"])  # Filte_rs
@@ -72,15 +65,11 @@ def test_menu_dialog_renders_a_new_image(gimp: GimpChroot, session: GuiSession) 
     time.sleep(1.0)
     session.screenshot("animation-menu.png")
     session.x(["xdotool", "key", "--clearmodifiers", "t"])  # Style _Transfer...
-    wid = session.wait(lambda: window(session, TITLE), 60, f"the '{TITLE}' dialog")[0]
+    wid = session.wait(lambda: session.windows(TITLE), 60, f"the '{TITLE}' dialog")[0]
     session.x(["xdotool", "windowactivate", "--sync", wid])
 
     # Style 1: its chooser, a typed path
-    session.x(["xdotool", "key", "--clearmodifiers", "alt+1"])
-    time.sleep(0.5)
-    if not window(session, "Style 1"):
-        session.x(["xdotool", "key", "--clearmodifiers", "space"])
-    chooser = session.wait(lambda: window(session, "Style 1"), 15, "the Style 1 chooser")[0]
+    chooser = session.open_style_chooser(1)
     session.x(["xdotool", "windowactivate", "--sync", chooser, "key", "ctrl+l"])
     session.x(["xdotool", "type", "--delay", "20", f"{WORK}/images/udnie.jpg"])
     time.sleep(1.0)
@@ -88,9 +77,9 @@ def test_menu_dialog_renders_a_new_image(gimp: GimpChroot, session: GuiSession) 
     for _ in range(3):  # the first Return may only take the location's completion
         session.x(["xdotool", "key", "Return"])
         time.sleep(1.0)
-        if not window(session, "Style 1"):
+        if not session.windows("Style 1"):
             break
-    session.wait(lambda: not window(session, "Style 1"), 15, "the chooser to close")
+    session.wait(lambda: not session.windows("Style 1"), 15, "the chooser to close")
     time.sleep(3.0)  # the thumbnail and the preview of frame 1
     session.x(["xdotool", "windowactivate", "--sync", wid])
     session.screenshot("animation-dialog.png")
@@ -101,7 +90,7 @@ def test_menu_dialog_renders_a_new_image(gimp: GimpChroot, session: GuiSession) 
     time.sleep(1.0)
     session.screenshot("animation-new-image.png")
     assert match["layers"] == "3" and match["size"] == "200x133", match.string
-    assert not window(session, TITLE)
+    assert not session.windows(TITLE)
     # single-window mode: the new image is a tab of the same window; Alt+1 shows the first
     wid_new = session.x(["xdotool", "search", "--onlyvisible", "--name", "Untitled"]).split()[0]
     session.x(["xdotool", "windowactivate", "--sync", wid_new, "key", "--clearmodifiers",

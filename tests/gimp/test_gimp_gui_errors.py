@@ -20,15 +20,8 @@ pytestmark = pytest.mark.slow
 
 
 
-def dialog(session: GuiSession) -> list[str]:
-    return session.x(["xdotool", "search", "--onlyvisible", "--name", "^Style Transfer$"]).split()
-
-
 def open_dialog(session: GuiSession) -> str:
-    wid = session.wait(lambda: dialog(session), 60, "the dialog")[0]
-    for other, title in session.titles().items():
-        if title.startswith("Welcome to GIMP"):
-            session.x(["xdotool", "windowactivate", "--sync", other, "key", "Escape"])
+    wid = session.dialog()
     session.x(["xdotool", "windowactivate", "--sync", wid])
     return wid
 
@@ -62,7 +55,7 @@ def test_error_keeps_the_dialog_open_and_the_image_clean(gimp: GimpChroot,
         "the plug-in's message")
     time.sleep(1.0)
     session.screenshot("dialog-error.png")
-    assert dialog(session) == [wid], "the dialog must stay open after an error"
+    assert session.windows("Style Transfer") == [wid], "the dialog must stay open after an error"
     assert not result_file.exists(), "the run must not end on an error in the dialog"
     image_is_untouched(session)
     close_with_escape(session, wid, result_file)
@@ -90,7 +83,8 @@ def test_cancel_while_rendering_keeps_the_dialog_and_the_image_clean(
                       "\n")
     time.sleep(0.5)
     session.screenshot("dialog-cancelled-render.png")
-    assert dialog(session) == [wid], "Cancel while rendering goes back to the dialog"
+    assert session.windows("Style Transfer") == [wid], \
+        "Cancel while rendering goes back to the dialog"
     assert not result_file.exists()
     text = log_text(session, name)
     assert "style-transfer: painting 1 layer(s)" in text, "Cancel came before the render"
@@ -167,7 +161,7 @@ def test_ok_while_the_cancelled_render_is_still_finishing(gimp: GimpChroot,
     session.x(["xdotool", "windowactivate", "--sync", wid, "key", "Escape"])
     session.wait(lambda: said("cancelled while waiting for the cancelled render"), 60,
                  "the Cancel of the waiting OK")
-    assert dialog(session) == [wid] and not result_file.exists()
+    assert session.windows("Style Transfer") == [wid] and not result_file.exists()
     image_is_untouched(session)
     # OK, and OK again while it waits (greyed out: nothing more starts)
     session.x(["xdotool", "windowactivate", "--sync", wid, "key", "Return"])

@@ -21,10 +21,6 @@ pytestmark = pytest.mark.slow
 
 
 
-def window(session: GuiSession, title: str) -> list[str]:
-    return session.x(["xdotool", "search", "--onlyvisible", "--name", f"^{title}$"]).split()
-
-
 def test_layer_as_style_and_save_as_preset(gimp: GimpChroot, session: GuiSession) -> None:
     from style_transfer.engine import Engine
     from style_transfer.engine.images import load_image
@@ -34,29 +30,22 @@ def test_layer_as_style_and_save_as_preset(gimp: GimpChroot, session: GuiSession
     for old in styles_dir.glob("*.png"):
         old.unlink()
     result_file, out = start_preview_case(gimp, session, 400, "gui-parity")
-    wid = session.wait(lambda: window(session, "Style Transfer"), 60, "the dialog")[0]
-    for other, title in session.titles().items():
-        if title.startswith("Welcome to GIMP"):
-            session.x(["xdotool", "windowactivate", "--sync", other, "key", "Escape"])
+    wid = session.dialog()
     session.x(["xdotool", "windowactivate", "--sync", wid])
 
     # The Style 1 chooser: images and presets only, with a preview of the file under the cursor.
-    session.x(["xdotool", "key", "--clearmodifiers", "alt+1"])
-    time.sleep(0.5)
-    if not window(session, "Style 1"):
-        session.x(["xdotool", "key", "--clearmodifiers", "space"])
-    chooser = session.wait(lambda: window(session, "Style 1"), 15, "the Style 1 chooser")[0]
+    chooser = session.open_style_chooser(1)
     time.sleep(0.5)
     session.screenshot("chooser.png")
     session.x(["xdotool", "windowactivate", "--sync", chooser, "key", "Escape"])
-    session.wait(lambda: not window(session, "Style 1"), 10, "the chooser to close")
+    session.wait(lambda: not session.windows("Style 1"), 10, "the chooser to close")
 
     session.x(["xdotool", "windowactivate", "--sync", wid, "key", "--clearmodifiers", "alt+u"])
     saved = session.wait(lambda: list(styles_dir.glob("*.png")), 20, "the layer saved as style")
     assert len(saved) == 1, saved
 
     session.x(["xdotool", "key", "--clearmodifiers", "alt+v"])
-    save = session.wait(lambda: window(session, "Save style preset"), 15, "the preset dialog")[0]
+    save = session.wait(lambda: session.windows("Save style preset"), 15, "the preset dialog")[0]
     preset = out / "mix.json"
     session.x(["xdotool", "windowactivate", "--sync", save, "key", "ctrl+a"])
     session.x(["xdotool", "type", "--delay", "20", f"{WORK}/out/gui-parity/mix.json"])

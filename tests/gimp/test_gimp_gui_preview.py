@@ -46,10 +46,6 @@ def _preview_settings(out: Path) -> dict:
         return {}
 
 
-def window(session: GuiSession, title: str) -> list[str]:
-    return session.x(["xdotool", "search", "--onlyvisible", "--name", f"^{title}$"]).split()
-
-
 @pytest.mark.parametrize("kind", list(CASES))
 def test_preview_matches_apply(gimp: GimpChroot, session: GuiSession, kind: str) -> None:
     from style_transfer.common.preview import PreviewPlan, compare
@@ -61,10 +57,7 @@ def test_preview_matches_apply(gimp: GimpChroot, session: GuiSession, kind: str)
     result_file, out = start_preview_case(gimp, session, width, f"gui-preview-{kind}",
                                           props=props,
                                           region="region-1" if kind == "regions" else None)
-    wid = session.wait(lambda: window(session, "Style Transfer"), 60, "the dialog")[0]
-    for other, title in session.titles().items():
-        if title.startswith("Welcome to GIMP"):
-            session.x(["xdotool", "windowactivate", "--sync", other, "key", "Escape"])
+    wid = session.dialog()
     session.wait((out / "preview.json").is_file, 120, "the preview to render")
     time.sleep(0.5)  # let GTK paint it
     session.x(["xdotool", "windowactivate", "--sync", wid])
@@ -79,10 +72,10 @@ def test_preview_matches_apply(gimp: GimpChroot, session: GuiSession, kind: str)
         session.screenshot("dialog-preview-regions-picked.png")
 
     session.x(["xdotool", "key", "--clearmodifiers", "alt+h"])
-    help_ids = session.wait(lambda: window(session, "Style Transfer Help"), 15, "the help")
+    help_ids = session.wait(lambda: session.windows("Style Transfer Help"), 15, "the help")
     session.screenshot("dialog-help.png")
     session.x(["xdotool", "windowactivate", "--sync", help_ids[0], "key", "Escape"])
-    session.wait(lambda: not window(session, "Style Transfer Help"), 10, "help to close")
+    session.wait(lambda: not session.windows("Style Transfer Help"), 10, "help to close")
 
     session.x(["xdotool", "windowactivate", "--sync", wid])
     session.x(["xdotool", "key", "--clearmodifiers", "Return"])  # OK is the default
@@ -137,10 +130,7 @@ def test_second_layer_with_a_strokes_map_picked_in_the_dialog(gimp: GimpChroot,
     result_file, out = start_preview_case(
         gimp, session, 600, "gui-preview-strokes", layers=2,
         extra={"flip_copies": True, "ramp": "Strokes", "save_stack": True})
-    wid = session.wait(lambda: window(session, "Style Transfer"), 60, "the dialog")[0]
-    for other, title in session.titles().items():
-        if title.startswith("Welcome to GIMP"):
-            session.x(["xdotool", "windowactivate", "--sync", other, "key", "Escape"])
+    wid = session.dialog()
     session.wait((out / "preview.json").is_file, 120, "the first preview")
     session.x(["xdotool", "windowactivate", "--sync", wid])
     session.x(["xdotool", "key", "--clearmodifiers", "alt+k", "Down"])  # Strokes map: Strokes
